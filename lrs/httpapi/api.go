@@ -1,0 +1,100 @@
+// Package httpapi serves the xAPI HTTP interface of the LRS (and its health endpoints) on gin:
+// routing, version negotiation, authentication, CORS, limits, and the mapping of core errors to
+// HTTP statuses. Handlers parse, call lrs.Service, and reply; the xAPI rules live in package lrs.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/yrkesresan/lrs/lrs"
+)
+
+// Config is what the HTTP layer needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public URL of the server (scheme, host, optional path prefix), e.g.
+	// "http://localhost:8080". It names the authority of statements and prefixes "more" links.
+	BaseURL string
+	// MaxBodyBytes bounds a request body; larger ones get 413 (default 16 MiB).
+	MaxBodyBytes int64
+	// BodyTimeout bounds reading a request body; slower ones get 408 (default 30 s).
+	BodyTimeout time.Duration
+}
+
+// XAPIPath is where the xAPI resources are mounted, below the base URL's path.
+const XAPIPath = "/xapi"
+
+// API is the HTTP interface: build one with New and serve it as an http.Handler.
+type API struct {
+	cfg      Config
+	svc      *lrs.Service
+	auth     *lrs.Authenticator
+	log      *slog.Logger
+	basePath string // path prefix of every xAPI URL the LRS hands out, e.g. "/xapi"
+	engine   *gin.Engine
+}
+
+// New returns the HTTP interface over svc.
+func New(cfg Config, svc *lrs.Service, auth *lrs.Authenticator, log *slog.Logger) *API {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 16 << 20
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
+	a := &API{cfg: cfg, svc: svc, auth: auth, log: log, basePath: basePath(cfg.BaseURL)}
+	a.engine = a.routes()
+	return a
+}
+
+func basePath(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return XAPIPath
+	}
+	return strings.TrimRight(u.Path, "/") + XAPIPath
+}
+
+// ServeHTTP makes API an http.Handler.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.engine.ServeHTTP(w, r) }
+
+// routes is the whole route table.
+func (a *API) routes() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(a.requestLog, a.recover, a.limitBody)
+	e.NoRoute(a.noRoute)
+	e.NoMethod(func(c *gin.Context) { a.fail(c, errNoMethod) })
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/readyz", a.readyz)
+
+	x := e.Group(XAPIPath, a.cors)
+	x.OPTIONS("/*path", a.preflight)
+	x.GET("/about", a.about)
+	x.HEAD("/about", a.about)
+
+	st := x.Group("/statements", a.consistentThrough, a.version, a.authenticate)
+	st.GET("", a.getStatements)
+	st.HEAD("", a.getStatements)
+	st.PUT("", a.putStatement)
+	st.POST("", a.postStatements)
+	return e
+}
+
+// noRoute answers unknown paths; below the xAPI path the version is checked first, as on every
+// xAPI resource, so a client without the header learns that before anything else.
+func (a *API) noRoute(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, XAPIPath+"/") {
+		a.version(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+	a.fail(c, errNoRoute)
+}

@@ -1,0 +1,232 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+
+	"github.com/gin-gonic/gin"
+	"github.com/yrkesresan/lrs/lrs"
+	"github.com/yrkesresan/lrs/lrs/validate"
+)
+
+// postStatements stores one statement or an array of them and answers their ids
+// (Communication 2.1.2).
+func (a *API) postStatements(c *gin.Context) {
+	if !a.require(c, lrs.ScopeStatementsWrite) || !a.onlyParams(c) {
+		return
+	}
+	sts, err := a.readStatements(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	ids, err := a.svc.WriteStatements(c, a.writeRequest(c, sts, ""))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ids)
+}
+
+// putStatement stores one statement under the statementId parameter (Communication 2.1.1).
+func (a *API) putStatement(c *gin.Context) {
+	if !a.require(c, lrs.ScopeStatementsWrite) || !a.onlyParams(c, "statementId") {
+		return
+	}
+	id := c.Query("statementId")
+	if id == "" {
+		a.fail(c, fmt.Errorf("%w: PUT needs the statementId parameter", lrs.ErrBadRequest))
+		return
+	}
+	if !validate.IsUUID(id) {
+		a.fail(c, fmt.Errorf("%w: statementId %q is not a UUID", lrs.ErrBadRequest, id))
+		return
+	}
+	sts, err := a.readStatements(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if c.GetBool(keyArray) {
+		a.fail(c, fmt.Errorf("%w: PUT takes a single statement object, not an array", lrs.ErrBadRequest))
+		return
+	}
+	if _, err := a.svc.WriteStatements(c, a.writeRequest(c, sts, id)); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) writeRequest(c *gin.Context, sts []map[string]any, putID string) lrs.WriteRequest {
+	return lrs.WriteRequest{
+		Statements:  sts,
+		Version:     versionOf(c),
+		Authority:   clientOf(c).Authority(a.cfg.BaseURL),
+		StatementID: putID,
+	}
+}
+
+// keyArray records that the body was a JSON array (PUT refuses arrays, even of one).
+const keyArray = "body_is_array"
+
+// readStatements decodes a JSON body holding a statement object or an array of them.
+func (a *API) readStatements(c *gin.Context) ([]map[string]any, error) {
+	if err := jsonContent(c); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: the body is not valid JSON: %v", lrs.ErrBadRequest, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: the body has data after the JSON value", lrs.ErrBadRequest)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		return []map[string]any{v}, nil
+	case []any:
+		c.Set(keyArray, true)
+		sts := make([]map[string]any, len(v))
+		for i, el := range v {
+			st, ok := el.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: element %d of the array is not a statement object", lrs.ErrBadRequest, i)
+			}
+			sts[i] = st
+		}
+		return sts, nil
+	}
+	return nil, fmt.Errorf("%w: the body must be a statement object or an array of statements", lrs.ErrBadRequest)
+}
+
+// jsonContent checks the request's Content-Type. Statements with attachment data come as
+// multipart/mixed, which this LRS does not accept yet.
+func jsonContent(c *gin.Context) error {
+	ct := c.GetHeader("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case ct == "":
+		return fmt.Errorf("%w: Content-Type application/json is required", lrs.ErrBadRequest)
+	case err != nil:
+		return fmt.Errorf("%w: Content-Type %q cannot be parsed", lrs.ErrBadRequest, ct)
+	case mt == "application/json":
+		return nil
+	case mt == "multipart/mixed":
+		return fmt.Errorf("%w: statements with attachment data (multipart/mixed) are not supported yet; send attachments by fileUrl", lrs.ErrBadRequest)
+	}
+	return fmt.Errorf("%w: Content-Type %s is not accepted; use application/json", lrs.ErrBadRequest, mt)
+}
+
+// bodyError classifies a failure to read the request body.
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, tooLarge.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errTimeout
+	}
+	return fmt.Errorf("%w: reading the body: %v", lrs.ErrBadRequest, err)
+}
+
+// getStatements answers a single statement or a page of a query (Communication 2.1.3).
+func (a *API) getStatements(c *gin.Context) {
+	if !a.require(c, lrs.ScopeStatementsRead, lrs.ScopeStatementsReadMine) || !a.onlyParams(c, getParams...) {
+		return
+	}
+	q, attachments, err := parseQuery(c.Request.URL.Query(), versionOf(c))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	q.Languages = lrs.ParseAcceptLanguage(c.GetHeader("Accept-Language"))
+	client := clientOf(c)
+	if !client.Allows(lrs.ScopeStatementsRead) {
+		q.Authority, _ = lrs.AgentKey(client.Authority(a.cfg.BaseURL))
+	}
+	single := q.StatementID != "" || q.VoidedStatementID != ""
+	var res lrs.Result
+	if single {
+		res, err = a.svc.GetStatement(c, q)
+	} else {
+		res, err = a.svc.QueryStatements(c, q)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if versionOf(c) == lrs.Version200 && !res.LastModified.IsZero() {
+		c.Header("Last-Modified", res.LastModified.UTC().Format(http.TimeFormat))
+	}
+	var body []byte
+	if single {
+		body = res.Statements[0]
+	} else {
+		body = a.statementResult(c, res)
+	}
+	if attachments {
+		a.writeMultipart(c, body)
+		return
+	}
+	c.Data(http.StatusOK, "application/json", body)
+}
+
+// consistentThrough sets X-Experience-API-Consistent-Through on every statements response, errors
+// included. It is taken before the request runs: all stored up to then is visible to it.
+func (a *API) consistentThrough(c *gin.Context) {
+	c.Header("X-Experience-API-Consistent-Through", lrs.FormatTime(a.svc.ConsistentThrough()))
+	c.Next()
+}
+
+// statementResult encodes a StatementResult from the statements as they are, without decoding.
+func (a *API) statementResult(c *gin.Context, res lrs.Result) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`{"statements":[`)
+	for i, st := range res.Statements {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(st)
+	}
+	buf.WriteString(`],"more":`)
+	more, _ := json.Marshal(a.moreLink(c, res.Cursor))
+	buf.Write(more)
+	buf.WriteByte('}')
+	return buf.Bytes()
+}
+
+// moreLink is the absolute path (with the base path) that continues the query, or "".
+func (a *API) moreLink(c *gin.Context, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	params := c.Request.URL.Query()
+	params.Set(cursorParam, cursor)
+	return a.basePath + "/statements?" + params.Encode()
+}
+
+// writeMultipart answers attachments=true: multipart/mixed with the statements first. Stored
+// attachment data follows when the LRS holds any (it accepts fileUrl attachments only, so far).
+func (a *API) writeMultipart(c *gin.Context, body []byte) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/json"}})
+	_, _ = part.Write(body)
+	_ = mw.Close()
+	c.Data(http.StatusOK, "multipart/mixed; boundary="+mw.Boundary(), buf.Bytes())
+}

@@ -1,0 +1,96 @@
+package lrs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Service applies the xAPI rules for statements on top of a Store. It is safe for concurrent use.
+type Service struct {
+	store        Store
+	now          func() time.Time
+	defaultLimit int
+	maxLimit     int
+
+	mu       sync.Mutex
+	lastTime time.Time            // the latest stored time handed out; keeps stored non-decreasing
+	inflight map[uint64]time.Time // stored times of writes not yet committed
+	nextID   uint64
+}
+
+// Options tune a Service; zero values take the defaults.
+type Options struct {
+	MaxLimit int              // most statements one query page returns (default 100)
+	Now      func() time.Time // the clock (default time.Now)
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, opts Options) *Service {
+	if opts.MaxLimit <= 0 {
+		opts.MaxLimit = 100
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{
+		store:    store,
+		now:      opts.Now,
+		maxLimit: opts.MaxLimit,
+		inflight: make(map[uint64]time.Time),
+	}
+}
+
+// Store returns the store the service writes to.
+func (s *Service) Store() Store { return s.store }
+
+// MaxLimit is the most statements one page of a query returns.
+func (s *Service) MaxLimit() int { return s.maxLimit }
+
+// beginWrite hands out the stored time of a write and records the write as in flight until the
+// returned func is called, so ConsistentThrough never claims a statement that is not yet visible.
+func (s *Service) beginWrite() (time.Time, func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.now().UTC().Truncate(time.Millisecond)
+	if t.Before(s.lastTime) {
+		t = s.lastTime
+	}
+	s.lastTime = t
+	id := s.nextID
+	s.nextID++
+	s.inflight[id] = t
+	return t, func() {
+		s.mu.Lock()
+		delete(s.inflight, id)
+		s.mu.Unlock()
+	}
+}
+
+// ConsistentThrough is the time up to which every statement the LRS has stored is visible to
+// queries (X-Experience-API-Consistent-Through).
+func (s *Service) ConsistentThrough() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ct := s.now().UTC()
+	for _, t := range s.inflight {
+		if before := t.Add(-time.Millisecond); before.Before(ct) {
+			ct = before
+		}
+	}
+	return ct
+}
+
+// Ready reports whether the store answers.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// isConflict reports whether err is a store conflict, the signal that a concurrent writer stored
+// one of the ids between our check and our insert.
+func isConflict(err error) bool { return errors.Is(err, ErrConflict) }

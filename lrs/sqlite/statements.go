@@ -1,0 +1,376 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yrkesresan/lrs/lrs"
+)
+
+// writes are the statements of InsertStatements, prepared on the writer connection at Open:
+// inside a transaction, which holds that only connection, nothing more can be prepared on it.
+type writes struct {
+	// insert stores a record unless its id is taken (then it returns no row). A record is
+	// voided on arrival when a voiding record stored earlier targets it.
+	insert *sql.Stmt
+	// void voids the stored target of a voiding record, unless it voids another itself.
+	void *sql.Stmt
+	// terms numbers keys, given as a JSON array of [kind, value, statements], and counts the
+	// statements carrying each.
+	terms *sql.Stmt
+	// keys stores key rows given as a JSON array of [term, stored, seq].
+	keys *sql.Stmt
+}
+
+// prepareWrites prepares the writes on db, the writer.
+func prepareWrites(ctx context.Context, db *sql.DB) (writes, error) {
+	var w writes
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&w.insert, `INSERT INTO statements (id, stored, voids, voided, statement)
+			VALUES (?1, ?2, ?3, ?3 IS NULL AND EXISTS (SELECT 1 FROM statements WHERE voids = ?1), ?4)
+			ON CONFLICT (id) DO NOTHING RETURNING seq`},
+		{&w.void, `UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL`},
+		{&w.terms, `INSERT INTO terms (kind, value, n)
+			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+			ON CONFLICT (kind, value) DO UPDATE SET n = n + excluded.n RETURNING id, kind, value`},
+		{&w.keys, `INSERT INTO statement_keys (term, stored, seq)
+			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`},
+	} {
+		st, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return w, errors.Join(err, w.close())
+		}
+		*p.dst = st
+	}
+	return w, nil
+}
+
+func (w writes) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.insert, w.void, w.terms, w.keys} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// in returns the statements bound to tx.
+func (w writes) in(ctx context.Context, tx *sql.Tx) writes {
+	return writes{
+		insert: tx.StmtContext(ctx, w.insert),
+		void:   tx.StmtContext(ctx, w.void),
+		terms:  tx.StmtContext(ctx, w.terms),
+		keys:   tx.StmtContext(ctx, w.keys),
+	}
+}
+
+// InsertStatements writes the records in one transaction: all of them, or none and an error
+// wrapping lrs.ErrConflict if an id is already stored or repeated in recs.
+func (s *Store) InsertStatements(ctx context.Context, recs []lrs.StatementRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	err := inTx(ctx, s.w, func(tx *sql.Tx) error { return s.writes.in(ctx, tx).insertAll(ctx, recs) })
+	if err != nil {
+		return wrap("insert statements", err)
+	}
+	return nil
+}
+
+// insertAll stores the records one by one, then the keys of all of them in two statements.
+func (w writes) insertAll(ctx context.Context, recs []lrs.StatementRecord) error {
+	seqs := make([]int64, len(recs))
+	for i, r := range recs {
+		seq, err := w.insertOne(ctx, r)
+		if err != nil {
+			return fmt.Errorf("statement %s: %w", r.ID, err)
+		}
+		seqs[i] = seq
+	}
+	keys := distinctKeys(recs)
+	terms, err := w.upsertTerms(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("keys: %w", err)
+	}
+	var rows [][3]int64
+	for i, r := range recs {
+		for _, k := range keys[i] {
+			rows = append(rows, [3]int64{terms[k], r.Stored.UnixNano(), seqs[i]})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := w.keys.ExecContext(ctx, asJSON(rows)); err != nil {
+		return fmt.Errorf("keys: %w", err)
+	}
+	return nil
+}
+
+// insertOne stores the record, voids its target if it has one, and returns its seq.
+func (w writes) insertOne(ctx context.Context, r lrs.StatementRecord) (int64, error) {
+	voids := sql.NullString{String: r.Voids, Valid: r.Voids != ""}
+	var seq int64
+	err := w.insert.QueryRowContext(ctx, r.ID, r.Stored.UnixNano(), voids, r.Statement).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, lrs.ErrConflict
+	}
+	if err != nil || !voids.Valid {
+		return seq, err
+	}
+	_, err = w.void.ExecContext(ctx, voids)
+	return seq, err
+}
+
+// distinctKeys returns the keys of each record without repeats.
+func distinctKeys(recs []lrs.StatementRecord) [][]lrs.Key {
+	out := make([][]lrs.Key, len(recs))
+	for i, r := range recs {
+		seen := make(map[lrs.Key]bool, len(r.Keys))
+		for _, k := range r.Keys {
+			if !seen[k] {
+				seen[k] = true
+				out[i] = append(out[i], k)
+			}
+		}
+	}
+	return out
+}
+
+// upsertTerms counts the statements carrying each key into terms and returns the keys' ids.
+func (w writes) upsertTerms(ctx context.Context, keys [][]lrs.Key) (map[lrs.Key]int64, error) {
+	count := make(map[lrs.Key]int)
+	for _, ks := range keys {
+		for _, k := range ks {
+			count[k]++
+		}
+	}
+	if len(count) == 0 {
+		return nil, nil
+	}
+	list := make([][3]any, 0, len(count))
+	for k, n := range count {
+		list = append(list, [3]any{k.Kind, k.Value, n})
+	}
+	rows, err := w.terms.QueryContext(ctx, asJSON(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	terms := make(map[lrs.Key]int64, len(count))
+	for rows.Next() {
+		var id int64
+		var k lrs.Key
+		if err := rows.Scan(&id, &k.Kind, &k.Value); err != nil {
+			return nil, err
+		}
+		terms[k] = id
+	}
+	return terms, rows.Err()
+}
+
+// asJSON encodes v, a non-empty slice of strings and numbers, as a JSON text parameter for
+// json_each. (A []byte parameter would be a BLOB, which SQLite's JSON functions read as JSONB;
+// JSON null would be one NULL row.)
+func asJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // unreachable: strings and numbers always encode
+	}
+	return string(b)
+}
+
+// Statements returns the stored records with the given ids, voided or not. Keys are not read.
+func (s *Store) Statements(ctx context.Context, ids []string) ([]lrs.StatementRecord, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, stored, voids, voided, statement FROM statements
+		WHERE id IN (SELECT value FROM json_each(?))`, asJSON(ids))
+	if err != nil {
+		return nil, wrap("statements", err)
+	}
+	defer rows.Close()
+	var recs []lrs.StatementRecord
+	for rows.Next() {
+		var r lrs.StatementRecord
+		var stored int64
+		var voids sql.NullString
+		if err := rows.Scan(&r.ID, &stored, &voids, &r.Voided, &r.Statement); err != nil {
+			return nil, wrap("statements", err)
+		}
+		r.Stored, r.Voids = time.Unix(0, stored).UTC(), voids.String
+		recs = append(recs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("statements", err)
+	}
+	return recs, nil
+}
+
+// QueryStatements returns one page of the non-voided statements matching q. Keys are not read.
+func (s *Store) QueryStatements(ctx context.Context, q lrs.StatementQuery) (lrs.StatementPage, error) {
+	page, err := s.query(ctx, q)
+	if err != nil {
+		return lrs.StatementPage{}, wrap("query statements", err)
+	}
+	return page, nil
+}
+
+func (s *Store) query(ctx context.Context, q lrs.StatementQuery) (lrs.StatementPage, error) {
+	if q.Limit <= 0 {
+		return lrs.StatementPage{}, fmt.Errorf("limit %d, want more than 0", q.Limit)
+	}
+	lo, hi, err := bounds(q)
+	if err != nil {
+		return lrs.StatementPage{}, err
+	}
+	terms, found, err := s.terms(ctx, q.Keys)
+	if err != nil || !found {
+		return lrs.StatementPage{}, err
+	}
+	args := []any{lo.stored, lo.seq, hi.stored, hi.seq, q.Limit + 1}
+	for _, t := range terms {
+		args = append(args, t)
+	}
+	st, err := s.read(ctx, selectSQL(len(terms), q.Ascending))
+	if err != nil {
+		return lrs.StatementPage{}, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return lrs.StatementPage{}, err
+	}
+	defer rows.Close()
+	return scanPage(rows, q.Limit)
+}
+
+// terms returns the ids of the distinct keys, the one carried by the fewest statements first.
+// found is false if some key is carried by no statement.
+func (s *Store) terms(ctx context.Context, keys []lrs.Key) (ids []int64, found bool, err error) {
+	if len(keys) == 0 {
+		return nil, true, nil
+	}
+	lookup, err := s.read(ctx, `SELECT id, n FROM terms WHERE kind = ? AND value = ?`)
+	if err != nil {
+		return nil, false, err
+	}
+	type term struct{ id, n int64 }
+	var terms []term
+	for _, k := range keys {
+		var t term
+		err := lookup.QueryRowContext(ctx, k.Kind, k.Value).Scan(&t.id, &t.n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		terms = append(terms, t)
+	}
+	slices.SortFunc(terms, func(a, b term) int { return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(a.id, b.id)) })
+	terms = slices.CompactFunc(terms, func(a, b term) bool { return a.id == b.id })
+	for _, t := range terms {
+		ids = append(ids, t.id)
+	}
+	return ids, true, nil
+}
+
+// selectSQL is the page query for nterms keys. Parameters: ?1, ?2 the exclusive lower bound
+// (stored, seq); ?3, ?4 the exclusive upper bound; ?5 the row limit; ?6… the term ids, rarest
+// first. Without keys it walks statements_live; with keys, the primary key of statement_keys
+// from the rarest term, looking each other term up in the same key, and reads a statement only
+// once it matched them all (CROSS JOIN fixes that order). Both give rows in result order.
+func selectSQL(nterms int, asc bool) string {
+	dir := "DESC"
+	if asc {
+		dir = "ASC"
+	}
+	if nterms == 0 {
+		return `SELECT s.seq, s.id, s.stored, s.voids, s.statement FROM statements s
+			WHERE s.voided = 0 AND (s.stored, s.seq) > (?1, ?2) AND (s.stored, s.seq) < (?3, ?4)
+			ORDER BY s.stored ` + dir + `, s.seq ` + dir + ` LIMIT ?5`
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT s.seq, s.id, s.stored, s.voids, s.statement FROM statement_keys k`)
+	for i := 1; i < nterms; i++ {
+		fmt.Fprintf(&b, `
+			CROSS JOIN statement_keys k%[1]d ON k%[1]d.term = ?%[2]d AND k%[1]d.stored = k.stored AND k%[1]d.seq = k.seq`, i, 6+i)
+	}
+	b.WriteString(`
+			CROSS JOIN statements s ON s.seq = k.seq
+			WHERE k.term = ?6 AND (k.stored, k.seq) > (?1, ?2) AND (k.stored, k.seq) < (?3, ?4) AND s.voided = 0
+			ORDER BY k.stored ` + dir + `, k.seq ` + dir + ` LIMIT ?5`)
+	return b.String()
+}
+
+// scanPage reads up to limit records and, if another row follows, the cursor of the last one.
+func scanPage(rows *sql.Rows, limit int) (lrs.StatementPage, error) {
+	var page lrs.StatementPage
+	var last position
+	for rows.Next() {
+		if len(page.Statements) == limit {
+			page.Cursor = last.cursor()
+			break
+		}
+		var r lrs.StatementRecord
+		var voids sql.NullString
+		if err := rows.Scan(&last.seq, &r.ID, &last.stored, &voids, &r.Statement); err != nil {
+			return lrs.StatementPage{}, err
+		}
+		r.Stored, r.Voids = time.Unix(0, last.stored).UTC(), voids.String
+		page.Statements = append(page.Statements, r)
+	}
+	return page, rows.Err()
+}
+
+// position is a statement's place in result order.
+type position struct{ stored, seq int64 }
+
+func (p position) cursor() string {
+	b := binary.BigEndian.AppendUint64(nil, uint64(p.stored))
+	b = binary.BigEndian.AppendUint64(b, uint64(p.seq))
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseCursor(c string) (position, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) != 16 {
+		return position{}, fmt.Errorf("%w: cursor %q was not made by this store", lrs.ErrBadRequest, c)
+	}
+	return position{int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint64(b[8:]))}, nil
+}
+
+// bounds returns the exclusive lower and upper positions of the page q asks for. A cursor, the
+// last position of the previous page, lies within the time bounds of the same query.
+func bounds(q lrs.StatementQuery) (lo, hi position, err error) {
+	lo, hi = position{math.MinInt64, math.MinInt64}, position{math.MaxInt64, math.MaxInt64}
+	if !q.Since.IsZero() {
+		lo = position{q.Since.UnixNano(), math.MaxInt64}
+	}
+	if !q.Until.IsZero() {
+		hi = position{q.Until.UnixNano() + 1, math.MinInt64}
+	}
+	if q.Cursor == "" {
+		return lo, hi, nil
+	}
+	c, err := parseCursor(q.Cursor)
+	if q.Ascending {
+		return c, hi, err
+	}
+	return lo, c, err
+}
