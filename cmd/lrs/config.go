@@ -15,9 +15,10 @@ import (
 
 // config is the configuration shared by the subcommands that open the store.
 type config struct {
-	addr    string
-	data    string
-	baseURL string
+	addr           string
+	data           string
+	baseURL        string
+	defaultVersion string
 }
 
 // storeFlags registers the flags every store-opening command takes; each defaults to its LRS_*
@@ -31,6 +32,8 @@ func serveFlags(fs *flag.FlagSet, cfg *config) {
 	fs.StringVar(&cfg.addr, "addr", env("LRS_ADDR", ":8080"), "listen address (LRS_ADDR)")
 	fs.StringVar(&cfg.baseURL, "base-url", env("LRS_BASE_URL", ""),
 		"public URL of the server, default http://localhost<addr's port> (LRS_BASE_URL)")
+	fs.StringVar(&cfg.defaultVersion, "xapi-default-version", env("LRS_XAPI_DEFAULT_VERSION", "2.0.0"),
+		"xAPI version stated when refusing a request that named none: 2.0.0 or 1.0.3 (LRS_XAPI_DEFAULT_VERSION)")
 }
 
 func env(name, def string) string {

@@ -27,6 +27,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if cfg.defaultVersion != lrs.Version200 && cfg.defaultVersion != lrs.Version103 {
+		return fmt.Errorf("-xapi-default-version must be %s or %s", lrs.Version200, lrs.Version103)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -37,7 +40,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	svc := lrs.NewService(store, lrs.Options{})
-	api := httpapi.New(httpapi.Config{BaseURL: cfg.defaultBaseURL()}, svc, lrs.NewAuthenticator(store), log)
+	api := httpapi.New(httpapi.Config{BaseURL: cfg.defaultBaseURL(), DefaultVersion: cfg.defaultVersion}, svc, lrs.NewAuthenticator(store), log)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

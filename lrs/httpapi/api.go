@@ -23,6 +23,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// BodyTimeout bounds reading a request body; slower ones get 408 (default 30 s).
 	BodyTimeout time.Duration
+	// DefaultVersion is the X-Experience-API-Version stated on the error answering a request that
+	// named no (or no supported) version: lrs.Version200 (default) or lrs.Version103.
+	DefaultVersion string
 }
 
 // XAPIPath is where the xAPI resources are mounted, below the base URL's path.
@@ -46,6 +49,9 @@ func New(cfg Config, svc *lrs.Service, auth *lrs.Authenticator, log *slog.Logger
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = 30 * time.Second
 	}
+	if cfg.DefaultVersion == "" {
+		cfg.DefaultVersion = lrs.Version200
+	}
 	a := &API{cfg: cfg, svc: svc, auth: auth, log: log, basePath: basePath(cfg.BaseURL)}
 	a.engine = a.routes()
 	return a
@@ -67,15 +73,14 @@ func (a *API) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(a.requestLog, a.recover, a.limitBody)
-	e.NoRoute(a.noRoute)
-	e.NoMethod(func(c *gin.Context) { a.fail(c, errNoMethod) })
+	e.Use(a.requestLog, a.recover, a.cors, a.limitBody)
+	e.NoRoute(a.unrouted(errNoRoute))
+	e.NoMethod(a.unrouted(errNoMethod))
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 
-	x := e.Group(XAPIPath, a.cors)
-	x.OPTIONS("/*path", a.preflight)
+	x := e.Group(XAPIPath)
 	x.GET("/about", a.about)
 	x.HEAD("/about", a.about)
 
@@ -87,14 +92,20 @@ func (a *API) routes() *gin.Engine {
 	return e
 }
 
-// noRoute answers unknown paths; below the xAPI path the version is checked first, as on every
-// xAPI resource, so a client without the header learns that before anything else.
-func (a *API) noRoute(c *gin.Context) {
-	if strings.HasPrefix(c.Request.URL.Path, XAPIPath+"/") {
-		a.version(c)
-		if c.IsAborted() {
-			return
+// unrouted answers unknown paths and methods; below the xAPI path the version is checked first,
+// as on every xAPI resource, so a client without the header learns that before anything else.
+func (a *API) unrouted(err error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if isXAPI(c) {
+			a.version(c)
+			if c.IsAborted() {
+				return
+			}
 		}
+		a.fail(c, err)
 	}
-	a.fail(c, errNoRoute)
+}
+
+func isXAPI(c *gin.Context) bool {
+	return strings.HasPrefix(c.Request.URL.Path, XAPIPath+"/")
 }

@@ -66,32 +66,32 @@ func (a *API) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-// cors lets content on other origins call the API with its own credentials (Authorization
-// header); no cookies are involved, so no origin gains ambient authority.
+// cors lets content on other origins call the xAPI resources with its own credentials
+// (Authorization header); no cookies are involved, so no origin gains ambient authority. It
+// answers preflight requests itself, for every xAPI path.
 func (a *API) cors(c *gin.Context) {
+	if !isXAPI(c) {
+		return
+	}
+	h := c.Writer.Header()
 	if origin := c.GetHeader("Origin"); origin != "" {
-		h := c.Writer.Header()
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Expose-Headers", "ETag, Last-Modified, X-Experience-API-Consistent-Through, X-Experience-API-Version, X-Request-Id")
 	}
-	c.Next()
-}
-
-// preflight answers CORS preflight requests for every xAPI resource.
-func (a *API) preflight(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, X-Request-Id")
-	h.Set("Access-Control-Max-Age", "600")
-	c.AbortWithStatus(http.StatusNoContent)
+	if c.Request.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, X-Request-Id")
+		h.Set("Access-Control-Max-Age", "600")
+		c.AbortWithStatus(http.StatusNoContent)
+	}
 }
 
 // version negotiates the xAPI version of the request and states it in the response.
 func (a *API) version(c *gin.Context) {
 	v, err := lrs.NegotiateVersion(c.GetHeader("X-Experience-API-Version"))
 	if err != nil {
-		c.Header("X-Experience-API-Version", lrs.Version200)
+		c.Header("X-Experience-API-Version", a.cfg.DefaultVersion)
 		a.fail(c, err)
 		return
 	}

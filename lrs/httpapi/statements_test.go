@@ -47,6 +47,23 @@ func TestVersionHeader(t *testing.T) {
 	}
 }
 
+// Communication 3.3: the version is checked on every xAPI path before routing, so a resource this
+// LRS does not serve is 400 without the header and 404 with it; the reply states a version.
+func TestVersionBeforeRouting(t *testing.T) {
+	for _, def := range []string{"1.0.3", "2.0.0"} {
+		e := newEnv(t, httpapi.Config{DefaultVersion: def})
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+			r := e.do(req{method: method, path: "/xapi/no-such-resource", version: "-"})
+			expect(t, r, http.StatusBadRequest)
+			if got := r.Header.Get("X-Experience-API-Version"); got != def {
+				t.Errorf("default %s: replied %q", def, got)
+			}
+			expect(t, e.do(req{method: method, path: "/xapi/no-such-resource"}), http.StatusNotFound)
+		}
+		expect(t, e.do(req{method: http.MethodDelete, path: "/xapi/statements"}), http.StatusMethodNotAllowed)
+	}
+}
+
 // Communication 2.8: about needs neither credentials nor a version header.
 func TestAbout(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})

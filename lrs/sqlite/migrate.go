@@ -25,7 +25,6 @@ var migrations = []string{
 		id    INTEGER PRIMARY KEY,
 		kind  TEXT    NOT NULL,
 		value TEXT    NOT NULL,
-		n     INTEGER NOT NULL,
 		UNIQUE (kind, value)
 	);
 	CREATE TABLE statement_keys (

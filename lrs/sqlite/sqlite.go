@@ -41,9 +41,10 @@ import (
 
 // Store is an lrs.Store in a SQLite database file.
 type Store struct {
-	w      *sql.DB // the single writer connection
-	r      *sql.DB // read-only connections
-	writes writes
+	w       *sql.DB // the single writer connection
+	r       *sql.DB // read-only connections
+	writes  writes
+	termIDs termCache
 
 	mu    sync.Mutex
 	reads map[string]*sql.Stmt // statements on r by SQL text, prepared on first use
@@ -70,14 +71,14 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{reads: make(map[string]*sql.Stmt)}
-	// The writer: 64 MiB of page cache; statement journals in memory; the WAL checkpointed
+	// The writer: 32 MiB of page cache; statement journals in memory; the WAL checkpointed
 	// every 10000 pages (40 MiB) rather than 1000, so a hot page is copied back less often.
-	s.w, err = openDB(abs, 1, "_txlock=immediate", "_pragma=journal_mode(WAL)", "_pragma=cache_size(-65536)",
+	s.w, err = openDB(abs, 1, "_txlock=immediate", "_pragma=journal_mode(WAL)", "_pragma=cache_size(-32768)",
 		"_pragma=temp_store(MEMORY)", "_pragma=wal_autocheckpoint(10000)")
 	if err != nil {
 		return nil, err
 	}
-	s.r, err = openDB(abs, max(4, runtime.NumCPU()), "_pragma=query_only(1)", "_pragma=cache_size(-16384)")
+	s.r, err = openDB(abs, max(4, runtime.NumCPU()), "_pragma=query_only(1)", "_pragma=cache_size(-8192)")
 	if err != nil {
 		return nil, errors.Join(err, s.w.Close())
 	}

@@ -25,9 +25,11 @@ type writes struct {
 	insert *sql.Stmt
 	// void voids the stored target of a voiding record, unless it voids another itself.
 	void *sql.Stmt
-	// terms numbers keys, given as a JSON array of [kind, value, statements], and counts the
-	// statements carrying each.
+	// terms looks up the ids of keys given as a JSON array of [kind, value].
 	terms *sql.Stmt
+	// newTerms numbers keys not seen before, given like terms. Existing terms are only read, so
+	// a batch dirties no pages for the keys it shares with earlier statements.
+	newTerms *sql.Stmt
 	// keys stores key rows given as a JSON array of [term, stored, seq].
 	keys *sql.Stmt
 }
@@ -43,9 +45,11 @@ func prepareWrites(ctx context.Context, db *sql.DB) (writes, error) {
 			VALUES (?1, ?2, ?3, ?3 IS NULL AND EXISTS (SELECT 1 FROM statements WHERE voids = ?1), ?4)
 			ON CONFLICT (id) DO NOTHING RETURNING seq`},
 		{&w.void, `UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL`},
-		{&w.terms, `INSERT INTO terms (kind, value, n)
-			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
-			ON CONFLICT (kind, value) DO UPDATE SET n = n + excluded.n RETURNING id, kind, value`},
+		{&w.terms, `SELECT t.id, t.kind, t.value FROM json_each(?) j
+			JOIN terms t ON t.kind = j.value ->> 0 AND t.value = j.value ->> 1`},
+		{&w.newTerms, `INSERT INTO terms (kind, value)
+			SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+			ON CONFLICT (kind, value) DO NOTHING RETURNING id, kind, value`},
 		{&w.keys, `INSERT INTO statement_keys (term, stored, seq)
 			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`},
 	} {
@@ -60,7 +64,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (writes, error) {
 
 func (w writes) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{w.insert, w.void, w.terms, w.keys} {
+	for _, st := range []*sql.Stmt{w.insert, w.void, w.terms, w.newTerms, w.keys} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -73,8 +77,9 @@ func (w writes) in(ctx context.Context, tx *sql.Tx) writes {
 	return writes{
 		insert: tx.StmtContext(ctx, w.insert),
 		void:   tx.StmtContext(ctx, w.void),
-		terms:  tx.StmtContext(ctx, w.terms),
-		keys:   tx.StmtContext(ctx, w.keys),
+		terms:    tx.StmtContext(ctx, w.terms),
+		newTerms: tx.StmtContext(ctx, w.newTerms),
+		keys:     tx.StmtContext(ctx, w.keys),
 	}
 }
 
@@ -84,27 +89,34 @@ func (s *Store) InsertStatements(ctx context.Context, recs []lrs.StatementRecord
 	if len(recs) == 0 {
 		return nil
 	}
-	err := inTx(ctx, s.w, func(tx *sql.Tx) error { return s.writes.in(ctx, tx).insertAll(ctx, recs) })
+	var fetched map[lrs.Key]int64
+	err := inTx(ctx, s.w, func(tx *sql.Tx) error {
+		var err error
+		fetched, err = s.writes.in(ctx, tx).insertAll(ctx, recs, &s.termIDs)
+		return err
+	})
 	if err != nil {
 		return wrap("insert statements", err)
 	}
+	s.termIDs.add(fetched)
 	return nil
 }
 
-// insertAll stores the records one by one, then the keys of all of them in two statements.
-func (w writes) insertAll(ctx context.Context, recs []lrs.StatementRecord) error {
+// insertAll stores the records one by one, then the keys of all of them in one statement. It
+// returns the term ids it read or made, for the cache once the transaction has committed.
+func (w writes) insertAll(ctx context.Context, recs []lrs.StatementRecord, cache *termCache) (map[lrs.Key]int64, error) {
 	seqs := make([]int64, len(recs))
 	for i, r := range recs {
 		seq, err := w.insertOne(ctx, r)
 		if err != nil {
-			return fmt.Errorf("statement %s: %w", r.ID, err)
+			return nil, fmt.Errorf("statement %s: %w", r.ID, err)
 		}
 		seqs[i] = seq
 	}
 	keys := distinctKeys(recs)
-	terms, err := w.upsertTerms(ctx, keys)
+	terms, fetched, err := w.upsertTerms(ctx, keys, cache)
 	if err != nil {
-		return fmt.Errorf("keys: %w", err)
+		return nil, fmt.Errorf("keys: %w", err)
 	}
 	var rows [][3]int64
 	for i, r := range recs {
@@ -113,12 +125,12 @@ func (w writes) insertAll(ctx context.Context, recs []lrs.StatementRecord) error
 		}
 	}
 	if len(rows) == 0 {
-		return nil
+		return fetched, nil
 	}
 	if _, err := w.keys.ExecContext(ctx, asJSON(rows)); err != nil {
-		return fmt.Errorf("keys: %w", err)
+		return nil, fmt.Errorf("keys: %w", err)
 	}
-	return nil
+	return fetched, nil
 }
 
 // insertOne stores the record, voids its target if it has one, and returns its seq.
@@ -151,36 +163,69 @@ func distinctKeys(recs []lrs.StatementRecord) [][]lrs.Key {
 	return out
 }
 
-// upsertTerms counts the statements carrying each key into terms and returns the keys' ids.
-func (w writes) upsertTerms(ctx context.Context, keys [][]lrs.Key) (map[lrs.Key]int64, error) {
-	count := make(map[lrs.Key]int)
+// upsertTerms returns the ids of all the keys, and separately those it read from or added to the
+// terms table because the cache did not know them.
+func (w writes) upsertTerms(ctx context.Context, keys [][]lrs.Key, cache *termCache) (all, fetched map[lrs.Key]int64, err error) {
+	var list []lrs.Key
+	seen := make(map[lrs.Key]bool)
 	for _, ks := range keys {
 		for _, k := range ks {
-			count[k]++
+			if !seen[k] {
+				seen[k] = true
+				list = append(list, k)
+			}
 		}
 	}
-	if len(count) == 0 {
-		return nil, nil
+	all = make(map[lrs.Key]int64, len(list))
+	fetched = make(map[lrs.Key]int64)
+	missing := cache.lookup(list, all)
+	if len(missing) > 0 {
+		if err := scanTerms(ctx, w.terms, termsJSON(missing), fetched); err != nil {
+			return nil, nil, err
+		}
 	}
-	list := make([][3]any, 0, len(count))
-	for k, n := range count {
-		list = append(list, [3]any{k.Kind, k.Value, n})
+	var unknown []lrs.Key
+	for _, k := range missing {
+		if _, ok := fetched[k]; !ok {
+			unknown = append(unknown, k)
+		}
 	}
-	rows, err := w.terms.QueryContext(ctx, asJSON(list))
+	if len(unknown) > 0 {
+		if err := scanTerms(ctx, w.newTerms, termsJSON(unknown), fetched); err != nil {
+			return nil, nil, err
+		}
+	}
+	for k, id := range fetched {
+		all[k] = id
+	}
+	return all, fetched, nil
+}
+
+// termsJSON encodes keys as the [kind, value] pairs the terms statements take.
+func termsJSON(keys []lrs.Key) string {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{string(k.Kind), k.Value}
+	}
+	return asJSON(pairs)
+}
+
+// scanTerms runs a terms query and adds the (id, kind, value) rows it returns to ids.
+func scanTerms(ctx context.Context, st *sql.Stmt, arg string, ids map[lrs.Key]int64) error {
+	rows, err := st.QueryContext(ctx, arg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	terms := make(map[lrs.Key]int64, len(count))
 	for rows.Next() {
 		var id int64
 		var k lrs.Key
 		if err := rows.Scan(&id, &k.Kind, &k.Value); err != nil {
-			return nil, err
+			return err
 		}
-		terms[k] = id
+		ids[k] = id
 	}
-	return terms, rows.Err()
+	return rows.Err()
 }
 
 // asJSON encodes v, a non-empty slice of strings and numbers, as a JSON text parameter for
@@ -259,13 +304,13 @@ func (s *Store) query(ctx context.Context, q lrs.StatementQuery) (lrs.StatementP
 	return scanPage(rows, q.Limit)
 }
 
-// terms returns the ids of the distinct keys, the one carried by the fewest statements first.
-// found is false if some key is carried by no statement.
+// terms returns the ids of the distinct keys, the one carried by the fewest statements first
+// (counted up to driverProbe). found is false if some key is carried by no statement.
 func (s *Store) terms(ctx context.Context, keys []lrs.Key) (ids []int64, found bool, err error) {
 	if len(keys) == 0 {
 		return nil, true, nil
 	}
-	lookup, err := s.read(ctx, `SELECT id, n FROM terms WHERE kind = ? AND value = ?`)
+	lookup, err := s.read(ctx, `SELECT id FROM terms WHERE kind = ? AND value = ?`)
 	if err != nil {
 		return nil, false, err
 	}
@@ -273,7 +318,7 @@ func (s *Store) terms(ctx context.Context, keys []lrs.Key) (ids []int64, found b
 	var terms []term
 	for _, k := range keys {
 		var t term
-		err := lookup.QueryRowContext(ctx, k.Kind, k.Value).Scan(&t.id, &t.n)
+		err := lookup.QueryRowContext(ctx, k.Kind, k.Value).Scan(&t.id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, nil
 		}
@@ -282,6 +327,17 @@ func (s *Store) terms(ctx context.Context, keys []lrs.Key) (ids []int64, found b
 		}
 		terms = append(terms, t)
 	}
+	if len(terms) > 1 {
+		count, err := s.read(ctx, `SELECT count(*) FROM (SELECT 1 FROM statement_keys WHERE term = ? LIMIT ?)`)
+		if err != nil {
+			return nil, false, err
+		}
+		for i := range terms {
+			if err := count.QueryRowContext(ctx, terms[i].id, driverProbe).Scan(&terms[i].n); err != nil {
+				return nil, false, err
+			}
+		}
+	}
 	slices.SortFunc(terms, func(a, b term) int { return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(a.id, b.id)) })
 	terms = slices.CompactFunc(terms, func(a, b term) bool { return a.id == b.id })
 	for _, t := range terms {
@@ -289,6 +345,10 @@ func (s *Store) terms(ctx context.Context, keys []lrs.Key) (ids []int64, found b
 	}
 	return ids, true, nil
 }
+
+// driverProbe caps how many key rows are counted to choose the key that drives a query: past
+// it, a key is "common" and the cheaper counting matters more than the exact figure.
+const driverProbe = 1000
 
 // selectSQL is the page query for nterms keys. Parameters: ?1, ?2 the exclusive lower bound
 // (stored, seq); ?3, ?4 the exclusive upper bound; ?5 the row limit; ?6… the term ids, rarest
