@@ -75,8 +75,8 @@ func (w writes) close() error {
 // in returns the statements bound to tx.
 func (w writes) in(ctx context.Context, tx *sql.Tx) writes {
 	return writes{
-		insert: tx.StmtContext(ctx, w.insert),
-		void:   tx.StmtContext(ctx, w.void),
+		insert:   tx.StmtContext(ctx, w.insert),
+		void:     tx.StmtContext(ctx, w.void),
 		terms:    tx.StmtContext(ctx, w.terms),
 		newTerms: tx.StmtContext(ctx, w.newTerms),
 		keys:     tx.StmtContext(ctx, w.keys),
