@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,6 +105,10 @@ const authCacheTTL = 30 * time.Second
 type Authenticator struct {
 	store ClientStore
 	now   func() time.Time
+	// slow bounds concurrent PBKDF2 checks: client keys are public (they name statement
+	// authorities), so anyone can send wrong secrets, and each costs ~20 ms of CPU.
+	slow  chan struct{}
+	dummy string // checked for unknown keys, so they take as long as known ones
 
 	mu    sync.Mutex
 	cache map[string]cachedClient
@@ -116,8 +121,18 @@ type cachedClient struct {
 }
 
 // NewAuthenticator returns an Authenticator over store.
-func NewAuthenticator(store ClientStore) *Authenticator {
-	return &Authenticator{store: store, now: time.Now, cache: make(map[string]cachedClient)}
+func NewAuthenticator(store ClientStore) (*Authenticator, error) {
+	dummy, err := HashSecret("")
+	if err != nil {
+		return nil, err
+	}
+	return &Authenticator{
+		store: store,
+		now:   time.Now,
+		slow:  make(chan struct{}, max(1, runtime.NumCPU()/2)),
+		dummy: dummy,
+		cache: make(map[string]cachedClient),
+	}, nil
 }
 
 // Authenticate returns the client for key and secret, or an error wrapping ErrUnauthorized.
@@ -130,19 +145,36 @@ func (a *Authenticator) Authenticate(ctx context.Context, key, secret string) (C
 		return cached.client, nil
 	}
 	c, err := a.store.Client(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		return Client{}, fmt.Errorf("%w: unknown key or wrong secret", ErrUnauthorized)
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Client{}, fmt.Errorf("authenticate: %w", err)
 	}
+	hash := c.SecretHash
+	if !known {
+		hash = a.dummy
+	}
+	match, err := a.verify(ctx, hash, secret)
 	if err != nil {
 		return Client{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if c.Revoked || !VerifySecret(c.SecretHash, secret) {
+	if !known || c.Revoked || !match {
 		return Client{}, fmt.Errorf("%w: unknown key or wrong secret", ErrUnauthorized)
 	}
 	a.mu.Lock()
 	a.cache[key] = cachedClient{client: c, digest: digest, expires: a.now().Add(authCacheTTL)}
 	a.mu.Unlock()
 	return c, nil
+}
+
+// verify runs VerifySecret when a slot is free, or gives up with ctx.
+func (a *Authenticator) verify(ctx context.Context, hash, secret string) (bool, error) {
+	select {
+	case a.slow <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-a.slow }()
+	return VerifySecret(hash, secret), nil
 }
 
 // EnsureClient creates an all-scope client with the given key and secret, or keeps the existing

@@ -26,13 +26,15 @@ func Equivalent(a, b map[string]any) bool {
 }
 
 // comparable returns a copy of st with everything the comparison ignores removed or normalised.
+// Attachments are not part of the statement for comparison (Data 2.3.1).
 func comparable(st map[string]any) map[string]any {
-	out := copyWithout(st, "id", "stored", "authority", "version", "timestamp")
+	out := copyWithout(st, "id", "stored", "authority", "version", "timestamp", "attachments")
 	normaliseParts(out)
 	return out
 }
 
 func normaliseParts(st map[string]any) {
+	delete(st, "attachments")
 	if verb := mapOf(st["verb"]); verb != nil {
 		st["verb"] = copyWithout(verb, "display")
 	}
@@ -60,15 +62,20 @@ func normaliseObject(obj any) any {
 		normaliseParts(sub)
 		return sub
 	case "StatementRef":
-		ref := copyWithout(o)
-		if id, ok := ref["id"].(string); ok {
-			ref["id"] = strings.ToLower(id)
-		}
-		return ref
+		return normaliseRef(o)
 	}
 	act := copyWithout(o, "definition")
 	act["objectType"] = "Activity"
 	return act
+}
+
+// normaliseRef lower-cases the id of a StatementRef: UUIDs are case-insensitive.
+func normaliseRef(ref map[string]any) map[string]any {
+	r := copyWithout(ref)
+	if id, ok := r["id"].(string); ok {
+		r["id"] = strings.ToLower(id)
+	}
+	return r
 }
 
 func normaliseContext(ctx map[string]any) map[string]any {
@@ -76,13 +83,30 @@ func normaliseContext(ctx map[string]any) map[string]any {
 	if reg, ok := c["registration"].(string); ok {
 		c["registration"] = strings.ToLower(reg)
 	}
-	c["instructor"] = normaliseAgent(c["instructor"])
-	c["team"] = normaliseAgent(c["team"])
+	for _, role := range []string{"instructor", "team"} {
+		if a, ok := c[role]; ok {
+			c[role] = normaliseAgent(a)
+		}
+	}
+	if ref := mapOf(c["statement"]); ref != nil {
+		c["statement"] = normaliseRef(ref)
+	}
+	for _, list := range []struct{ key, agent string }{{"contextAgents", "agent"}, {"contextGroups", "group"}} {
+		var norm []any
+		for _, el := range listOf(c[list.key]) {
+			m := copyWithout(mapOf(el))
+			m[list.agent] = normaliseAgent(m[list.agent])
+			norm = append(norm, m)
+		}
+		if norm != nil {
+			c[list.key] = norm
+		}
+	}
 	if cas := mapOf(c["contextActivities"]); cas != nil {
 		norm := make(map[string]any, len(cas))
 		for kind, list := range cas {
 			var acts []any
-			for _, a := range listOf(list) {
+			for _, a := range activityList(list) {
 				acts = append(acts, normaliseObject(a))
 			}
 			norm[kind] = acts
@@ -92,7 +116,8 @@ func normaliseContext(ctx map[string]any) map[string]any {
 	return c
 }
 
-// normaliseAgent lower-cases mbox domains and sorts group members, whose order is not significant.
+// normaliseAgent lower-cases mbox domains and SHA-1 sums, and sorts group members, whose order
+// is not significant.
 func normaliseAgent(agent any) any {
 	a := mapOf(agent)
 	if a == nil {
@@ -101,6 +126,9 @@ func normaliseAgent(agent any) any {
 	n := copyWithout(a)
 	if mbox, ok := n["mbox"].(string); ok {
 		n["mbox"] = canonicalMbox(mbox)
+	}
+	if sum, ok := n["mbox_sha1sum"].(string); ok {
+		n["mbox_sha1sum"] = strings.ToLower(sum)
 	}
 	if members, ok := n["member"].([]any); ok {
 		sorted := make([]any, len(members))
@@ -166,14 +194,12 @@ func deepEqual(a, b any) bool {
 	switch x := a.(type) {
 	case map[string]any:
 		y, ok := b.(map[string]any)
-		if !ok || len(nonNil(x)) != len(nonNil(y)) {
+		if !ok || len(x) != len(y) {
 			return false
 		}
 		for k, v := range x {
-			if v == nil {
-				continue
-			}
-			if !deepEqual(v, y[k]) {
+			w, present := y[k]
+			if !present || !deepEqual(v, w) {
 				return false
 			}
 		}
@@ -195,17 +221,6 @@ func deepEqual(a, b any) bool {
 	default:
 		return a == b
 	}
-}
-
-// nonNil returns the keys of m whose values are not nil: normalising sets absent agents to nil.
-func nonNil(m map[string]any) []string {
-	var keys []string
-	for k, v := range m {
-		if v != nil {
-			keys = append(keys, k)
-		}
-	}
-	return keys
 }
 
 func sameNumber(a, b json.Number) bool {

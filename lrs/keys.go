@@ -81,7 +81,7 @@ func (s *keySet) context(ctx map[string]any) {
 		s.agents(mapOf(cg)["group"], false)
 	}
 	for _, list := range mapOf(ctx["contextActivities"]) {
-		for _, a := range listOf(list) {
+		for _, a := range activityList(list) {
 			if id, ok := mapOf(a)["id"].(string); ok {
 				s.add(KeyRelatedActivity, id)
 			}
@@ -95,6 +95,15 @@ func objectType(o map[string]any) string {
 		return t
 	}
 	return "Activity"
+}
+
+// activityList reads a context activities entry in both forms xAPI allows: an array, or a
+// single activity object (1.0.x clients send it; the LRS stores it as an array of one).
+func activityList(v any) []any {
+	if m, ok := v.(map[string]any); ok {
+		return []any{m}
+	}
+	return listOf(v)
 }
 
 func mapOf(v any) map[string]any {

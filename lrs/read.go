@@ -50,7 +50,7 @@ func (s *Service) GetStatement(ctx context.Context, q Query) (Result, error) {
 	if len(recs) == 0 || recs[0].Voided != voided {
 		return Result{}, fmt.Errorf("%w: no statement %s", ErrNotFound, describeVoided(id, voided))
 	}
-	if q.Authority != "" && !hasKey(recs[0].Keys, Key{KeyAuthority, q.Authority}) {
+	if q.Authority != "" && !sentBy(recs[0], q.Authority) {
 		return Result{}, fmt.Errorf("%w: no statement %s", ErrNotFound, describeVoided(id, voided))
 	}
 	return render(recs, q)
@@ -63,13 +63,14 @@ func describeVoided(id string, voided bool) string {
 	return "with id " + id + " (or it has been voided)"
 }
 
-func hasKey(keys []Key, k Key) bool {
-	for _, have := range keys {
-		if have == k {
-			return true
-		}
+// sentBy reports whether the statement's authority is the agent with the key.
+func sentBy(rec StatementRecord, authority string) bool {
+	st, err := decodeStatement(rec.Statement)
+	if err != nil {
+		return false
 	}
-	return false
+	k, _ := AgentKey(st["authority"])
+	return k == authority
 }
 
 // QueryStatements returns one page of the statements matching q's filters, voided ones excluded.

@@ -12,7 +12,6 @@ import (
 type Service struct {
 	store        Store
 	now          func() time.Time
-	defaultLimit int
 	maxLimit     int
 
 	mu       sync.Mutex
@@ -42,12 +41,6 @@ func NewService(store Store, opts Options) *Service {
 		inflight: make(map[uint64]time.Time),
 	}
 }
-
-// Store returns the store the service writes to.
-func (s *Service) Store() Store { return s.store }
-
-// MaxLimit is the most statements one page of a query returns.
-func (s *Service) MaxLimit() int { return s.maxLimit }
 
 // beginWrite hands out the stored time of a write and records the write as in flight until the
 // returned func is called, so ConsistentThrough never claims a statement that is not yet visible.

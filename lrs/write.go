@@ -55,6 +55,9 @@ func (s *Service) prepare(req WriteRequest) ([]string, error) {
 		if err := checkVoiding(st); err != nil {
 			return nil, invalid(i, err)
 		}
+		if err := checkAttachmentData(st); err != nil {
+			return nil, invalid(i, err)
+		}
 		id, err := statementID(st, req.StatementID)
 		if err != nil {
 			return nil, err
@@ -82,6 +85,29 @@ func checkVoiding(st map[string]any) error {
 	}
 	if objectType(mapOf(st["object"])) != "StatementRef" {
 		return &validate.Error{Problems: []validate.Problem{{Path: "object.objectType", Rule: "a voiding statement's object must be a StatementRef"}}}
+	}
+	return nil
+}
+
+// checkAttachmentData refuses attachments without a fileUrl: their data could only come in a
+// multipart/mixed request (Communication 1.5.2), which this LRS does not accept yet, and a stored
+// statement must not promise data the LRS will never have.
+func checkAttachmentData(st map[string]any) error {
+	var problems []validate.Problem
+	check := func(prefix string, atts any) {
+		for i, a := range listOf(atts) {
+			if _, ok := mapOf(a)["fileUrl"]; !ok {
+				problems = append(problems, validate.Problem{Path: fmt.Sprintf("%sattachments[%d].fileUrl", prefix, i),
+					Rule: "is required: attachment data in multipart/mixed requests is not accepted yet"})
+			}
+		}
+	}
+	check("", st["attachments"])
+	if obj := mapOf(st["object"]); objectType(obj) == "SubStatement" {
+		check("object.", obj["attachments"])
+	}
+	if len(problems) > 0 {
+		return &validate.Error{Problems: problems}
 	}
 	return nil
 }
@@ -210,7 +236,8 @@ func (b *batch) add(id string, st map[string]any) error {
 		}
 		return nil
 	}
-	// A copy: the request's statement must stay as sent in case the write is retried.
+	// A copy (complete copies what it changes below the top): the request's statement must stay
+	// as sent in case the write is retried.
 	st = copyWithout(st)
 	complete(st, id, b.stored, b.authority, b.version)
 	body, err := json.Marshal(st)
@@ -298,9 +325,11 @@ func complete(st map[string]any, id string, stored time.Time, authority map[stri
 	if _, ok := st["version"]; !ok {
 		st["version"] = statementVersion(version)
 	}
-	wrapContextActivities(mapOf(st["context"]))
+	wrapContextActivities(st)
 	if obj := mapOf(st["object"]); objectType(obj) == "SubStatement" {
-		wrapContextActivities(mapOf(obj["context"]))
+		obj = copyWithout(obj)
+		wrapContextActivities(obj)
+		st["object"] = obj
 	}
 }
 
@@ -312,13 +341,21 @@ func statementVersion(requestVersion string) string {
 	return "1.0.0"
 }
 
-func wrapContextActivities(ctx map[string]any) {
+// wrapContextActivities replaces st's context with a copy whose context activities are all arrays.
+// It copies rather than changes the maps it was given: they are the request's.
+func wrapContextActivities(st map[string]any) {
+	ctx := mapOf(st["context"])
 	cas := mapOf(ctx["contextActivities"])
-	for kind, v := range cas {
-		if m, ok := v.(map[string]any); ok {
-			cas[kind] = []any{m}
-		}
+	if cas == nil {
+		return
 	}
+	wrapped := make(map[string]any, len(cas))
+	for kind, v := range cas {
+		wrapped[kind] = activityList(v)
+	}
+	ctx = copyWithout(ctx)
+	ctx["contextActivities"] = wrapped
+	st["context"] = ctx
 }
 
 // timeFormat is how the LRS writes times: UTC, milliseconds (Data 4.5: at least ms precision).

@@ -191,26 +191,44 @@ func TestAcknowledgedStatementsSurviveKill9(t *testing.T) {
 	t.Logf("%d acknowledged statements all present after kill -9", len(acked))
 }
 
-// SIGTERM lets in-flight requests finish, then the process exits cleanly.
+// SIGTERM lets in-flight requests finish, then the process exits cleanly. The request's body is
+// streamed and only completed after the signal, so it is certainly in flight.
 func TestGracefulShutdown(t *testing.T) {
 	s := startServer(t, t.TempDir())
+	body := batch(0, 50)
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest(http.MethodPost, s.url+"/xapi/statements", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Experience-API-Version", "1.0.3")
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(testKey, testSecret)
 	type outcome struct {
 		status int
 		err    error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, _, err := xapi(http.MethodPost, s.url+"/xapi/statements", testKey, testSecret, batch(0, 500))
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			done <- outcome{err: err}
 			return
 		}
+		res.Body.Close()
 		done <- outcome{status: res.StatusCode}
 	}()
-	time.Sleep(20 * time.Millisecond)
+	if _, err := pw.Write(body[:len(body)/2]); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := pw.Write(body[len(body)/2:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
 	if o := <-done; o.err != nil || o.status != http.StatusOK {
 		t.Errorf("in-flight request: %v, status %d", o.err, o.status)
 	}

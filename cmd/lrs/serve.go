@@ -39,8 +39,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := bootstrapClient(ctx, store, stdout); err != nil {
 		return err
 	}
+	auth, err := lrs.NewAuthenticator(store)
+	if err != nil {
+		return err
+	}
 	svc := lrs.NewService(store, lrs.Options{})
-	api := httpapi.New(httpapi.Config{BaseURL: cfg.defaultBaseURL(), DefaultVersion: cfg.defaultVersion}, svc, lrs.NewAuthenticator(store), log)
+	api := httpapi.New(httpapi.Config{BaseURL: cfg.defaultBaseURL(), DefaultVersion: cfg.defaultVersion}, svc, auth, log)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -96,6 +96,9 @@ func (a *API) routes() *gin.Engine {
 // as on every xAPI resource, so a client without the header learns that before anything else.
 func (a *API) unrouted(err error) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.Request.URL.Path == XAPIPath+"/statements" {
+			a.consistentThrough(c)
+		}
 		if isXAPI(c) {
 			a.version(c)
 			if c.IsAborted() {

@@ -65,10 +65,10 @@ func (a *API) fail(c *gin.Context, err error) {
 	switch {
 	case code == http.StatusServiceUnavailable:
 		c.Header("Retry-After", "5")
-		a.log.WarnContext(c, "unavailable", "request_id", requestID(c), "err", err)
+		a.log.WarnContext(c.Request.Context(), "unavailable", "request_id", requestID(c), "err", err)
 		body.Error = "the store is unavailable; retry later"
 	case code >= 500:
-		a.log.ErrorContext(c, "request failed", "request_id", requestID(c), "err", err)
+		a.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "err", err)
 		body.Error = "internal error (request id " + requestID(c) + ")"
 	}
 	if code == http.StatusUnauthorized {

@@ -16,7 +16,7 @@ func (a *API) healthz(c *gin.Context) {
 
 // readyz says whether the store answers, for load balancers and orchestrators.
 func (a *API) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := a.svc.Ready(ctx); err != nil {
 		a.fail(c, err)

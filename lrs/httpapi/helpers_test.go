@@ -63,7 +63,11 @@ func newEnv(t testing.TB, cfg httpapi.Config) *testEnv {
 		cfg.BaseURL = "http://lrs.test"
 	}
 	svc := lrs.NewService(store, lrs.Options{MaxLimit: 50})
-	api := httpapi.New(cfg, svc, lrs.NewAuthenticator(store), slog.New(slog.DiscardHandler))
+	auth, err := lrs.NewAuthenticator(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.New(cfg, svc, auth, slog.New(slog.DiscardHandler))
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
 	return e

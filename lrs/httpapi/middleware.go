@@ -32,7 +32,7 @@ func (a *API) requestLog(c *gin.Context) {
 	c.Header("X-Request-Id", id)
 	start := time.Now()
 	c.Next()
-	a.log.LogAttrs(c, slog.LevelInfo, "request",
+	a.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", id),
 		slog.String("method", c.Request.Method),
 		slog.String("route", c.FullPath()),
@@ -109,7 +109,7 @@ func (a *API) authenticate(c *gin.Context) {
 		a.fail(c, fmt.Errorf("%w: HTTP Basic credentials are required", lrs.ErrUnauthorized))
 		return
 	}
-	client, err := a.auth.Authenticate(c, key, secret)
+	client, err := a.auth.Authenticate(c.Request.Context(), key, secret)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"unicode/utf8"
 	"os"
 
 	"github.com/gin-gonic/gin"
@@ -23,12 +24,12 @@ func (a *API) postStatements(c *gin.Context) {
 	if !a.require(c, lrs.ScopeStatementsWrite) || !a.onlyParams(c) {
 		return
 	}
-	sts, err := a.readStatements(c)
+	sts, _, err := a.readStatements(c)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	ids, err := a.svc.WriteStatements(c, a.writeRequest(c, sts, ""))
+	ids, err := a.svc.WriteStatements(c.Request.Context(), a.writeRequest(c, sts, ""))
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -50,16 +51,16 @@ func (a *API) putStatement(c *gin.Context) {
 		a.fail(c, fmt.Errorf("%w: statementId %q is not a UUID", lrs.ErrBadRequest, id))
 		return
 	}
-	sts, err := a.readStatements(c)
+	sts, isArray, err := a.readStatements(c)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	if c.GetBool(keyArray) {
+	if isArray {
 		a.fail(c, fmt.Errorf("%w: PUT takes a single statement object, not an array", lrs.ErrBadRequest))
 		return
 	}
-	if _, err := a.svc.WriteStatements(c, a.writeRequest(c, sts, id)); err != nil {
+	if _, err := a.svc.WriteStatements(c.Request.Context(), a.writeRequest(c, sts, id)); err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -75,43 +76,44 @@ func (a *API) writeRequest(c *gin.Context, sts []map[string]any, putID string) l
 	}
 }
 
-// keyArray records that the body was a JSON array (PUT refuses arrays, even of one).
-const keyArray = "body_is_array"
-
-// readStatements decodes a JSON body holding a statement object or an array of them.
-func (a *API) readStatements(c *gin.Context) ([]map[string]any, error) {
+// readStatements decodes a JSON body holding a statement object or an array of them; isArray
+// tells which (PUT refuses arrays, even of one).
+func (a *API) readStatements(c *gin.Context) (sts []map[string]any, isArray bool, err error) {
 	if err := jsonContent(c); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return nil, bodyError(err)
+		return nil, false, bodyError(err)
+	}
+	// encoding/json would silently replace invalid UTF-8, storing other text than was sent.
+	if !utf8.Valid(body) {
+		return nil, false, fmt.Errorf("%w: the body is not valid UTF-8", lrs.ErrBadRequest)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: the body is not valid JSON: %v", lrs.ErrBadRequest, err)
+		return nil, false, fmt.Errorf("%w: the body is not valid JSON: %v", lrs.ErrBadRequest, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%w: the body has data after the JSON value", lrs.ErrBadRequest)
+		return nil, false, fmt.Errorf("%w: the body has data after the JSON value", lrs.ErrBadRequest)
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		return []map[string]any{v}, nil
+		return []map[string]any{v}, false, nil
 	case []any:
-		c.Set(keyArray, true)
 		sts := make([]map[string]any, len(v))
 		for i, el := range v {
 			st, ok := el.(map[string]any)
 			if !ok {
-				return nil, fmt.Errorf("%w: element %d of the array is not a statement object", lrs.ErrBadRequest, i)
+				return nil, true, fmt.Errorf("%w: element %d of the array is not a statement object", lrs.ErrBadRequest, i)
 			}
 			sts[i] = st
 		}
-		return sts, nil
+		return sts, true, nil
 	}
-	return nil, fmt.Errorf("%w: the body must be a statement object or an array of statements", lrs.ErrBadRequest)
+	return nil, false, fmt.Errorf("%w: the body must be a statement object or an array of statements", lrs.ErrBadRequest)
 }
 
 // jsonContent checks the request's Content-Type. Statements with attachment data come as
@@ -162,15 +164,15 @@ func (a *API) getStatements(c *gin.Context) {
 	single := q.StatementID != "" || q.VoidedStatementID != ""
 	var res lrs.Result
 	if single {
-		res, err = a.svc.GetStatement(c, q)
+		res, err = a.svc.GetStatement(c.Request.Context(), q)
 	} else {
-		res, err = a.svc.QueryStatements(c, q)
+		res, err = a.svc.QueryStatements(c.Request.Context(), q)
 	}
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	if versionOf(c) == lrs.Version200 && !res.LastModified.IsZero() {
+	if !res.LastModified.IsZero() {
 		c.Header("Last-Modified", res.LastModified.UTC().Format(http.TimeFormat))
 	}
 	var body []byte
@@ -190,7 +192,6 @@ func (a *API) getStatements(c *gin.Context) {
 // included. It is taken before the request runs: all stored up to then is visible to it.
 func (a *API) consistentThrough(c *gin.Context) {
 	c.Header("X-Experience-API-Consistent-Through", lrs.FormatTime(a.svc.ConsistentThrough()))
-	c.Next()
 }
 
 // statementResult encodes a StatementResult from the statements as they are, without decoding.

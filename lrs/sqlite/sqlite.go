@@ -10,12 +10,12 @@
 //   - statements: one row per statement. seq, the rowid, is the storage order; stored is Unix
 //     nanoseconds; voided is kept up to date on insert, whichever of a target and its voiding
 //     statement comes first.
-//   - terms: every distinct (kind, value) key, numbered, with the number of statements carrying
-//     it. Key values (IRIs, agent identifiers) are stored once here, not once per statement.
+//   - terms: every distinct (kind, value) key, numbered. Key values (IRIs, agent identifiers) are
+//     stored once here, not once per statement; rows are only added, so their ids are cached.
 //   - statement_keys: (term, stored, seq), a WITHOUT ROWID table whose primary key is the only
 //     index a query needs: the rows of one term come in result order. A query reads the rows of
-//     its rarest term (by the counts in terms), newest or oldest first, looks each row up under
-//     the other terms by primary key, and stops after Limit matches.
+//     its rarest term (counted up to a cap), newest or oldest first, looks each row up under the
+//     other terms by primary key, and stops after Limit matches.
 //   - clients: API clients.
 //
 // There are no foreign keys: rows are only ever inserted, a statement and its keys in one

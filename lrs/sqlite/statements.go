@@ -420,17 +420,53 @@ func parseCursor(c string) (position, error) {
 func bounds(q lrs.StatementQuery) (lo, hi position, err error) {
 	lo, hi = position{math.MinInt64, math.MinInt64}, position{math.MaxInt64, math.MaxInt64}
 	if !q.Since.IsZero() {
-		lo = position{q.Since.UnixNano(), math.MaxInt64}
+		lo = position{nanos(q.Since), math.MaxInt64}
 	}
-	if !q.Until.IsZero() {
-		hi = position{q.Until.UnixNano() + 1, math.MinInt64}
+	if !q.Until.IsZero() && q.Until.Before(maxTime) {
+		hi = position{nanos(q.Until) + 1, math.MinInt64}
 	}
 	if q.Cursor == "" {
 		return lo, hi, nil
 	}
 	c, err := parseCursor(q.Cursor)
+	// A cursor narrows the query's time bounds; it never widens them.
 	if q.Ascending {
-		return c, hi, err
+		return maxPosition(lo, c), hi, err
 	}
-	return lo, c, err
+	return lo, minPosition(hi, c), err
+}
+
+// The times int64 nanoseconds can hold; query bounds beyond them are clamped (a since of year
+// 1600 or an until of 9999 must still mean "no bound", not overflow).
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func (p position) less(o position) bool {
+	return p.stored < o.stored || (p.stored == o.stored && p.seq < o.seq)
+}
+
+func maxPosition(a, b position) position {
+	if a.less(b) {
+		return b
+	}
+	return a
+}
+
+func minPosition(a, b position) position {
+	if a.less(b) {
+		return a
+	}
+	return b
 }

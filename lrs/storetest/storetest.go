@@ -66,6 +66,7 @@ func suite() []testCase {
 		{"Limit", testLimit},
 		{"Empty", testEmpty},
 		{"Paging/ForeignCursor", testForeignCursor},
+		{"Time/FarBounds", testFarBounds},
 		{"Paging/InsertsBetweenPages", testPagingInsertsBetweenPages},
 		{"QueriesMatchModel", testQueriesMatchModel},
 		{"Clients/PutGet", testClientPutGet},
@@ -589,6 +590,25 @@ func testLimit(t *testing.T, s lrs.Store) {
 		if (p.Cursor != "") != c.wantCursor {
 			t.Errorf("limit %d: cursor %q, want a cursor: %v", c.limit, p.Cursor, c.wantCursor)
 		}
+	}
+}
+
+// Bounds far in the past or future (year 1600, year 9999) are bounds, whatever a backend's time
+// representation holds.
+func testFarBounds(t *testing.T, s lrs.Store) {
+	insert(t, s, rec(1, at(1)), rec(2, at(2)))
+	far := []lrs.StatementQuery{
+		{Limit: 10, Since: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Limit: 10, Until: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+		{Limit: 10, Since: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), Ascending: true},
+	}
+	for _, q := range far {
+		if p := query(t, s, q); len(p.Statements) != 2 {
+			t.Errorf("%+v: %d statements, want 2", q, len(p.Statements))
+		}
+	}
+	if p := query(t, s, lrs.StatementQuery{Limit: 10, Since: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}); len(p.Statements) != 0 {
+		t.Errorf("since 9999: %d statements, want 0", len(p.Statements))
 	}
 }
 
