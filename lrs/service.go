@@ -10,9 +10,9 @@ import (
 
 // Service applies the xAPI rules for statements on top of a Store. It is safe for concurrent use.
 type Service struct {
-	store        Store
-	now          func() time.Time
-	maxLimit     int
+	store    Store
+	now      func() time.Time
+	maxLimit int
 
 	mu       sync.Mutex
 	lastTime time.Time            // the latest stored time handed out; keeps stored non-decreasing

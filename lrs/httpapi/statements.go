@@ -10,8 +10,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"unicode/utf8"
 	"os"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/yrkesresan/lrs/lrs"
