@@ -2,7 +2,6 @@ package lrs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -83,7 +82,3 @@ func (s *Service) Ready(ctx context.Context) error {
 	}
 	return nil
 }
-
-// isConflict reports whether err is a store conflict, the signal that a concurrent writer stored
-// one of the ids between our check and our insert.
-func isConflict(err error) bool { return errors.Is(err, ErrConflict) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,13 +34,24 @@ func (s *Service) WriteStatements(ctx context.Context, req WriteRequest) ([]stri
 	}
 	// A concurrent writer can store one of our ids between check and insert; the store then
 	// refuses the whole batch and the check runs again against what it wrote.
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err := s.writeOnce(ctx, req, ids)
-		if err == nil || !isConflict(err) || attempt == 2 {
-			return ids, err
+		switch {
+		case err == nil:
+			return ids, nil
+		case !errors.Is(err, errRaced):
+			return nil, err
+		case attempt == maxWriteAttempts:
+			return nil, fmt.Errorf("%w: the statements' ids keep being written concurrently; retry", ErrConflict)
 		}
 	}
 }
+
+// errRaced: the store refused a batch because a concurrent write stored one of its ids after
+// the batch was checked.
+var errRaced = errors.New("raced with a concurrent write")
+
+const maxWriteAttempts = 3
 
 // prepare validates every statement and settles its id.
 func (s *Service) prepare(req WriteRequest) ([]string, error) {
@@ -151,7 +163,11 @@ func (s *Service) writeOnce(ctx context.Context, req WriteRequest, ids []string)
 		return nil
 	}
 	b.inheritKeys()
-	if err := s.store.InsertStatements(ctx, b.recs); err != nil {
+	err = s.store.InsertStatements(ctx, b.recs)
+	switch {
+	case errors.Is(err, ErrConflict):
+		return errRaced
+	case err != nil:
 		return fmt.Errorf("store statements: %w", err)
 	}
 	return nil

@@ -606,3 +606,30 @@ func TestHealth(t *testing.T) {
 	e.store.Close()
 	expect(t, e.do(req{path: "/readyz", as: "-", version: "-"}), http.StatusServiceUnavailable)
 }
+
+// Concurrent writes of one id: equivalent statements all succeed (the store's refusal of the
+// loser is re-checked against the winner); different ones leave exactly one stored.
+func TestConcurrentSameID(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	put := func(id string, actor string) int {
+		r := e.do(req{method: http.MethodPut, path: "/xapi/statements?statementId=" + id, body: statement(withActor(actor))})
+		return r.StatusCode
+	}
+	run := func(id string, actor func(i int) string) map[int]int {
+		statuses := make(chan int, 8)
+		for i := range 8 {
+			go func() { statuses <- put(id, actor(i)) }()
+		}
+		counts := map[int]int{}
+		for range 8 {
+			counts[<-statuses]++
+		}
+		return counts
+	}
+	if got := run(uuid.NewString(), func(int) string { return "same" }); got[http.StatusNoContent] != 8 {
+		t.Errorf("equivalent statements: statuses %v, want all 204", got)
+	}
+	if got := run(uuid.NewString(), func(i int) string { return fmt.Sprint("learner-", i) }); got[http.StatusNoContent] != 1 || got[http.StatusConflict] != 7 {
+		t.Errorf("different statements: statuses %v, want one 204 and seven 409", got)
+	}
+}
