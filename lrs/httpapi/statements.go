@@ -90,6 +90,11 @@ func (a *API) readStatements(c *gin.Context) (sts []map[string]any, isArray bool
 	if !utf8.Valid(body) {
 		return nil, false, fmt.Errorf("%w: the body is not valid UTF-8", lrs.ErrBadRequest)
 	}
+	if versionOf(c) == lrs.Version200 {
+		if err := validate.UniqueKeys(body); err != nil {
+			return nil, false, fmt.Errorf("%w: %v", lrs.ErrBadRequest, err)
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any

@@ -583,6 +583,19 @@ func TestRequestLimits(t *testing.T) {
 	})
 }
 
+// xAPI 2.0 (IEEE 9274.1.1, 4.2.1): a repeated property name is rejected; 1.0.3 is silent on it.
+func TestDuplicatePropertyNames(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	body := `{"actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},
+		"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"https://yrkesresan.se/a"}}`
+	r := e.do(req{method: http.MethodPost, path: "/xapi/statements", body: body, version: "2.0.0"})
+	expect(t, r, http.StatusBadRequest)
+	if !strings.Contains(string(r.body), "verb") {
+		t.Errorf("error does not name the property: %s", r.body)
+	}
+	expect(t, e.do(req{method: http.MethodPost, path: "/xapi/statements", body: body, version: "1.0.3"}), http.StatusOK)
+}
+
 func TestCORS(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	r := e.do(req{method: http.MethodOptions, path: "/xapi/statements", as: "-", version: "-",

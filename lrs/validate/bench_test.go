@@ -99,3 +99,14 @@ func BenchmarkStatementHalves(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUniqueKeys is the cost of the 2.0 duplicate-property check, per statement.
+func BenchmarkUniqueKeys(b *testing.B) {
+	doc := []byte(benchStatement)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if err := UniqueKeys(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
