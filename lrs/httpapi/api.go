@@ -73,7 +73,7 @@ func (a *API) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(a.requestLog, a.recover, a.cors, a.limitBody)
+	e.Use(a.requestLog, a.recover, a.cors, a.consistentThrough, a.limitBody)
 	e.NoRoute(a.unrouted(errNoRoute))
 	e.NoMethod(a.unrouted(errNoMethod))
 
@@ -84,7 +84,7 @@ func (a *API) routes() *gin.Engine {
 	x.GET("/about", a.about)
 	x.HEAD("/about", a.about)
 
-	st := x.Group("/statements", a.consistentThrough, a.version, a.authenticate)
+	st := x.Group("/statements", a.version, a.authenticate)
 	st.GET("", a.getStatements)
 	st.HEAD("", a.getStatements)
 	st.PUT("", a.putStatement)
@@ -96,9 +96,6 @@ func (a *API) routes() *gin.Engine {
 // as on every xAPI resource, so a client without the header learns that before anything else.
 func (a *API) unrouted(err error) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.URL.Path == XAPIPath+"/statements" {
-			a.consistentThrough(c)
-		}
 		if isXAPI(c) {
 			a.version(c)
 			if c.IsAborted() {

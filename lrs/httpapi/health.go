@@ -28,11 +28,7 @@ func (a *API) readyz(c *gin.Context) {
 // about lists the xAPI versions served (Communication 2.8); it needs neither credentials nor a
 // version header.
 func (a *API) about(c *gin.Context) {
-	v, err := lrs.NegotiateVersion(c.GetHeader("X-Experience-API-Version"))
-	if err != nil {
-		v = a.cfg.DefaultVersion
-	}
-	c.Header("X-Experience-API-Version", v)
+	_, _ = a.stateVersion(c) // any version, or none, may ask what this LRS supports
 	c.JSON(http.StatusOK, gin.H{
 		"version":    []string{lrs.Version103, lrs.Version200},
 		"extensions": gin.H{},

@@ -89,15 +89,24 @@ func (a *API) cors(c *gin.Context) {
 
 // version negotiates the xAPI version of the request and states it in the response.
 func (a *API) version(c *gin.Context) {
-	v, err := lrs.NegotiateVersion(c.GetHeader("X-Experience-API-Version"))
+	v, err := a.stateVersion(c)
 	if err != nil {
-		c.Header("X-Experience-API-Version", a.cfg.DefaultVersion)
 		a.fail(c, err)
 		return
 	}
 	c.Set(keyVersion, v)
-	c.Header("X-Experience-API-Version", v)
 	c.Next()
+}
+
+// stateVersion negotiates the request's version and states it in the response header: the one
+// negotiated, or the configured default when the request named none that is supported (the error).
+func (a *API) stateVersion(c *gin.Context) (string, error) {
+	v, err := lrs.NegotiateVersion(c.GetHeader("X-Experience-API-Version"))
+	if err != nil {
+		v = a.cfg.DefaultVersion
+	}
+	c.Header("X-Experience-API-Version", v)
+	return v, err
 }
 
 func versionOf(c *gin.Context) string { return c.GetString(keyVersion) }

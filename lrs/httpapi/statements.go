@@ -193,10 +193,13 @@ func (a *API) getStatements(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", body)
 }
 
-// consistentThrough sets X-Experience-API-Consistent-Through on every statements response, errors
-// included. It is taken before the request runs: all stored up to then is visible to it.
+// consistentThrough sets X-Experience-API-Consistent-Through on every response of the statements
+// resource, errors (400, 401, 404, 405) included. It is taken before the request runs: all stored
+// up to then is visible to it.
 func (a *API) consistentThrough(c *gin.Context) {
-	c.Header("X-Experience-API-Consistent-Through", lrs.FormatTime(a.svc.ConsistentThrough()))
+	if c.Request.URL.Path == XAPIPath+"/statements" {
+		c.Header("X-Experience-API-Consistent-Through", lrs.FormatTime(a.svc.ConsistentThrough()))
+	}
 }
 
 // statementResult encodes a StatementResult from the statements as they are, without decoding.

@@ -167,15 +167,11 @@ func distinctKeys(recs []lrs.StatementRecord) [][]lrs.Key {
 // terms table because the cache did not know them.
 func (w writes) upsertTerms(ctx context.Context, keys [][]lrs.Key, cache *termCache) (all, fetched map[lrs.Key]int64, err error) {
 	var list []lrs.Key
-	seen := make(map[lrs.Key]bool)
 	for _, ks := range keys {
-		for _, k := range ks {
-			if !seen[k] {
-				seen[k] = true
-				list = append(list, k)
-			}
-		}
+		list = append(list, ks...)
 	}
+	slices.SortFunc(list, func(a, b lrs.Key) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Value, b.Value)) })
+	list = slices.Compact(list)
 	all = make(map[lrs.Key]int64, len(list))
 	fetched = make(map[lrs.Key]int64)
 	missing := cache.lookup(list, all)
