@@ -3,6 +3,7 @@ package lrs
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 )
 
@@ -14,6 +15,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrUnavailable: the backing database cannot be reached; the request may be retried.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrStale: a conditional write found the record changed since it was read.
+	ErrStale = errors.New("record changed concurrently")
 
 	// A store's own misuse errors (such as a cursor it did not make) wrap ErrBadRequest.
 )
@@ -107,10 +110,76 @@ type ClientStore interface {
 	Clients(ctx context.Context) ([]Client, error)
 }
 
+// DocumentKind says which resource a document belongs to.
+type DocumentKind string
+
+// The document kinds: the three document resources, and the LRS's own canonical activity
+// definitions (served by the Activities resource), which are kept as documents so that they share
+// the conditional-write primitive.
+const (
+	DocState           DocumentKind = "state"
+	DocActivityProfile DocumentKind = "activity_profile"
+	DocAgentProfile    DocumentKind = "agent_profile"
+	DocActivity        DocumentKind = "activity"
+)
+
+// DocumentKey identifies a document. Fields a kind does not use are empty: State uses all of them;
+// Activity Profile uses Activity and ID; Agent Profile uses Agent and ID; DocActivity uses Activity.
+type DocumentKey struct {
+	Kind         DocumentKind
+	Activity     string // activity id
+	Agent        string // canonical agent key (see AgentKey)
+	Registration string // state only; "" for state kept without a registration
+	ID           string // stateId or profileId
+}
+
+// Document is a stored document: opaque bytes with their content type.
+type Document struct {
+	Key         DocumentKey
+	ContentType string
+	Content     []byte
+	ETag        string    // set by the core (hex SHA-1 of Content); what conditional writes compare
+	Updated     time.Time // set by the core; millisecond precision
+}
+
+// DocumentStore persists documents. Precondition rules (If-Match, merge) live in the core; a store
+// offers compare-and-swap on ETag so that the core's read-check-write cannot lose an update.
+type DocumentStore interface {
+	// Document returns the document with the key, or ErrNotFound.
+	Document(ctx context.Context, key DocumentKey) (Document, error)
+	// DocumentIDs returns, in ascending order, the IDs of the documents of key.Kind with key's
+	// Activity and Agent (key.ID is ignored) updated strictly after since (when not zero). For
+	// state, an empty key.Registration matches every registration.
+	DocumentIDs(ctx context.Context, key DocumentKey, since time.Time) ([]string, error)
+	// PutDocument stores doc when the stored document with its key has ETag prev, or when none is
+	// stored and prev is "". Otherwise it changes nothing and returns ErrStale. Durable on return.
+	PutDocument(ctx context.Context, doc Document, prev string) error
+	// DeleteDocument deletes the document with the key when its ETag is prev (ErrStale otherwise);
+	// prev "" deletes it whatever it holds. Deleting a missing document is not an error.
+	DeleteDocument(ctx context.Context, key DocumentKey, prev string) error
+	// DeleteDocuments deletes every document DocumentIDs(key, zero time) would list.
+	DeleteDocuments(ctx context.Context, key DocumentKey) error
+}
+
+// BlobStore keeps content too large or too binary for records (attachments, package files),
+// addressed by its SHA-256 so that storing the same bytes twice is free.
+type BlobStore interface {
+	// PutBlob stores the bytes read from r under sum, the lower-case hex SHA-256 they must hash
+	// to; if they do not, it stores nothing and returns an error wrapping ErrBadRequest. Storing a
+	// sum that exists succeeds without rewriting it. The blob is durable on return.
+	PutBlob(ctx context.Context, sum string, r io.Reader) error
+	// Blob opens the blob with the sum, or returns ErrNotFound.
+	Blob(ctx context.Context, sum string) (io.ReadCloser, error)
+	// DeleteBlob removes the blob; removing a missing blob is not an error.
+	DeleteBlob(ctx context.Context, sum string) error
+}
+
 // Store is everything the LRS persists. One implementation per backend; all of them pass the
 // shared behaviour suite in lrs/storetest.
 type Store interface {
 	StatementStore
+	DocumentStore
+	BlobStore
 	ClientStore
 	// Ping reports whether the database is reachable (for /readyz).
 	Ping(ctx context.Context) error

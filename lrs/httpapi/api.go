@@ -89,6 +89,11 @@ func (a *API) routes() *gin.Engine {
 	st.HEAD("", a.getStatements)
 	st.PUT("", a.putStatement)
 	st.POST("", a.postStatements)
+
+	docs := x.Group("", a.version, a.authenticate)
+	a.routeDocuments(docs, "/activities/state", stateResource)
+	a.routeDocuments(docs, "/activities/profile", activityProfileResource)
+	a.routeDocuments(docs, "/agents/profile", agentProfileResource)
 	return e
 }
 

@@ -30,7 +30,7 @@ type errorBody struct {
 // status maps an error of the core or of request handling to its HTTP status, in one place.
 func status(err error) int {
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, errTooLarge), errors.Is(err, lrs.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errTimeout):
 		return http.StatusRequestTimeout
@@ -44,6 +44,8 @@ func status(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, lrs.ErrForbidden):
 		return http.StatusForbidden
+	case errors.Is(err, lrs.ErrPrecondition):
+		return http.StatusPreconditionFailed
 	case errors.Is(err, lrs.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, lrs.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):

@@ -41,6 +41,20 @@ var migrations = []string{
 		created     INTEGER NOT NULL,
 		revoked     INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+	// 2: documents (State, Activity Profile, Agent Profile, canonical activity definitions).
+	// A rowid table, so large contents stay out of the key index.
+	`CREATE TABLE documents (
+		kind         TEXT    NOT NULL,
+		activity     TEXT    NOT NULL,
+		agent        TEXT    NOT NULL,
+		registration TEXT    NOT NULL,
+		id           TEXT    NOT NULL,
+		content_type TEXT    NOT NULL,
+		content      BLOB    NOT NULL,
+		etag         TEXT    NOT NULL,
+		updated      INTEGER NOT NULL
+	);
+	CREATE UNIQUE INDEX documents_key ON documents (kind, activity, agent, registration, id);`,
 }
 
 // migrate applies the migrations the database lacks, each in its own transaction, and records

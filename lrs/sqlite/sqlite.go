@@ -17,6 +17,10 @@
 //     its rarest term (counted up to a cap), newest or oldest first, looks each row up under the
 //     other terms by primary key, and stops after Limit matches.
 //   - clients: API clients.
+//   - documents: State, Activity Profile and Agent Profile documents and canonical activity
+//     definitions, keyed by every field of lrs.DocumentKey.
+//
+// Blobs are files in the "blobs" directory beside the database file (package fileblob).
 //
 // There are no foreign keys: rows are only ever inserted, a statement and its keys in one
 // transaction. A page cursor is the (stored, seq) position of the last statement returned.
@@ -37,10 +41,12 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/yrkesresan/lrs/lrs"
+	"github.com/yrkesresan/lrs/lrs/fileblob"
 )
 
 // Store is an lrs.Store in a SQLite database file.
 type Store struct {
+	*fileblob.Store
 	w       *sql.DB // the single writer connection
 	r       *sql.DB // read-only connections
 	writes  writes
@@ -70,7 +76,11 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{reads: make(map[string]*sql.Stmt)}
+	blobs, err := fileblob.Open(filepath.Join(filepath.Dir(abs), "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{Store: blobs, reads: make(map[string]*sql.Stmt)}
 	// The writer: 32 MiB of page cache; statement journals in memory; the WAL checkpointed every
 	// 1000 pages (SQLite's default). The checkpoint runs inside the commit that crosses the
 	// threshold; at 10000 pages batch ingest was ~20% faster but each checkpoint stalled writes

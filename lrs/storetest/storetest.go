@@ -77,6 +77,8 @@ func suite() []testCase {
 	}
 	tests = append(tests, voidingOrderCases()...)
 	tests = append(tests, voidingChainCases()...)
+	tests = append(tests, documentCases()...)
+	tests = append(tests, blobCases()...)
 	return append(tests, pagingCases()...)
 }
 

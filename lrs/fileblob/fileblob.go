@@ -1,0 +1,147 @@
+// Package fileblob keeps blobs as files in a directory: the blob store of the embedded backend.
+// Each blob is a file named by its SHA-256, written to a temporary file first and renamed into
+// place once synced, so a crash never leaves a partial blob under a valid name.
+package fileblob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/yrkesresan/lrs/lrs"
+)
+
+// Store is a directory of blobs. It implements lrs.BlobStore.
+type Store struct {
+	dir string
+}
+
+// Open returns the blob store in dir, creating the directory if needed.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// path spreads blobs over 256 subdirectories so no directory grows huge.
+func (s *Store) path(sum string) string {
+	return filepath.Join(s.dir, sum[:2], sum)
+}
+
+// PutBlob implements lrs.BlobStore.
+func (s *Store) PutBlob(ctx context.Context, sum string, r io.Reader) error {
+	if !validSum(sum) {
+		return fmt.Errorf("%w: blob name %q is not a lower-case hex SHA-256", lrs.ErrBadRequest, sum)
+	}
+	final := s.path(sum)
+	if _, err := os.Stat(final); err == nil {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	if err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if err := s.fill(ctx, tmp, sum, r); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	return syncDir(filepath.Dir(final))
+}
+
+// fill copies r into f, checks that the bytes hash to sum, and syncs f.
+func (s *Store) fill(ctx context.Context, f *os.File, sum string, r io.Reader) error {
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(f, h), contextReader{ctx, r}); err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		return fmt.Errorf("%w: content hashes to %s, not %s", lrs.ErrBadRequest, got, sum)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	return nil
+}
+
+// Blob implements lrs.BlobStore.
+func (s *Store) Blob(_ context.Context, sum string) (io.ReadCloser, error) {
+	if !validSum(sum) {
+		return nil, fmt.Errorf("blob %q: %w", sum, lrs.ErrNotFound)
+	}
+	f, err := os.Open(s.path(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s: %w", sum, lrs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob: %w", err)
+	}
+	return f, nil
+}
+
+// DeleteBlob implements lrs.BlobStore.
+func (s *Store) DeleteBlob(_ context.Context, sum string) error {
+	if !validSum(sum) {
+		return nil
+	}
+	err := os.Remove(s.path(sum))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete blob: %w", err)
+	}
+	return nil
+}
+
+// validSum also keeps names from escaping the directory.
+func validSum(sum string) bool {
+	if len(sum) != sha256.Size*2 {
+		return false
+	}
+	for _, c := range sum {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync blob directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync blob directory: %w", err)
+	}
+	return nil
+}
+
+// contextReader stops a long copy when the request is cancelled.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
