@@ -76,11 +76,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := fileblob.Open(filepath.Join(filepath.Dir(abs), "blobs"))
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{Store: blobs, reads: make(map[string]*sql.Stmt)}
+	s := &Store{reads: make(map[string]*sql.Stmt)}
 	// The writer: 32 MiB of page cache; statement journals in memory; the WAL checkpointed every
 	// 1000 pages (SQLite's default). The checkpoint runs inside the commit that crosses the
 	// threshold; at 10000 pages batch ingest was ~20% faster but each checkpoint stalled writes
@@ -95,6 +91,10 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.Join(err, s.w.Close())
 	}
 	if err := s.init(ctx); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	// After the database, so a missing data directory is an error rather than created here.
+	if s.Store, err = fileblob.Open(filepath.Join(filepath.Dir(abs), "blobs")); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
