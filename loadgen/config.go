@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,6 +20,14 @@ const (
 	ModeBatch  Mode = "batch"  // POST /statements with an array of Config.Batch statements
 	ModeSingle Mode = "single" // POST /statements with one statement
 	ModeQuery  Mode = "query"  // GET /statements?agent=…&verb=…&limit=10
+
+	// ModeStatePut PUTs a learner's "bookmark" state document (about 1 KiB of JSON), cycling
+	// through every learner × course so that a run of -n ≥ learners × activities writes them all;
+	// ModeStateGet GETs the bookmark of a random learner and course, so run state-put first with
+	// the same -learners and -activities. Both send no precondition headers, which 1.0.3 permits
+	// for State: run them with -xapi-version 1.0.3.
+	ModeStatePut Mode = "state-put"
+	ModeStateGet Mode = "state-get"
 )
 
 // Config is one load run.
@@ -30,7 +39,7 @@ type Config struct {
 	Batch       int           // statements per request in ModeBatch
 	Concurrency int           // requests in flight at most
 	Rate        float64       // request starts per second over all workers; 0 = as fast as possible
-	N           int           // statements to send (requests in ModeQuery)
+	N           int           // statements to send (requests in the other modes)
 	Duration    time.Duration // stop starting requests after this long, whichever of N or it comes first
 	Timeout     time.Duration // limit of one request, response body included
 	Learners    int           // distinct learners the generator draws from
@@ -94,7 +103,7 @@ func flagSet(cfg *Config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.Key, "key", "", "API key, the Basic auth user (env LRS_API_KEY)")
 	fs.StringVar(&cfg.Secret, "secret", "", "API secret (env LRS_API_SECRET)")
 	fs.StringVar(&cfg.XAPIVersion, "xapi-version", cfg.XAPIVersion, "X-Experience-API-Version header")
-	fs.StringVar((*string)(&cfg.Mode), "mode", string(cfg.Mode), "batch, single or query")
+	fs.StringVar((*string)(&cfg.Mode), "mode", string(cfg.Mode), "batch, single, query, state-put or state-get")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "statements per request in batch mode")
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "requests in flight at most")
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "requests per second over all workers, 0 = as fast as possible")
@@ -116,8 +125,8 @@ func (c Config) Validate() error {
 		bad bool
 		msg string
 	}{
-		{c.Mode != ModeBatch && c.Mode != ModeSingle && c.Mode != ModeQuery,
-			fmt.Sprintf("-mode %q: want batch, single or query", c.Mode)},
+		{!slices.Contains([]Mode{ModeBatch, ModeSingle, ModeQuery, ModeStatePut, ModeStateGet}, c.Mode),
+			fmt.Sprintf("-mode %q: want batch, single, query, state-put or state-get", c.Mode)},
 		{!strings.HasPrefix(c.XAPIVersion, "1.0.") && !strings.HasPrefix(c.XAPIVersion, "2.0."),
 			fmt.Sprintf("-xapi-version %q: want 1.0.x or 2.0.x", c.XAPIVersion)},
 		{c.Batch < 1, "-batch must be at least 1"},

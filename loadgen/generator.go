@@ -96,6 +96,28 @@ func (g *Generator) Query() (agent, verbID string) {
 	return string(appendAgent(nil, name[:])), g.pickVerb(a.role).id
 }
 
+// StateKey returns the learner (agent JSON) and course (activity IRI) of state key k, one of
+// learners × activities.
+func (g *Generator) StateKey(k int) (agent, activityID string) {
+	name := learnerName(k % g.learners)
+	a := &g.activities[k/g.learners%len(g.activities)]
+	return string(appendAgent(nil, name[:])), a.courseID
+}
+
+// AppendState appends a bookmark state document as a SCORM-like course keeps it: a location, a
+// progress measure and about 1 KiB of opaque suspend data.
+func (g *Generator) AppendState(dst []byte) []byte {
+	dst = append(dst, `{"location":"page-`...)
+	dst = strconv.AppendInt(dst, int64(g.rng.IntN(40)), 10)
+	dst = append(dst, `","progress":0.`...)
+	dst = strconv.AppendInt(dst, int64(g.rng.IntN(100)), 10)
+	dst = append(dst, `,"suspend_data":"`...)
+	for range 64 {
+		dst = strconv.AppendUint(dst, g.rng.Uint64()|1<<63, 16)
+	}
+	return append(dst, `"}`...)
+}
+
 func (g *Generator) pickVerb(r role) *verb {
 	mix := verbMix[r]
 	return mix[g.rng.IntN(len(mix))]

@@ -1,8 +1,9 @@
 // Package loadgen is the load tool of the LRS, run as "lrs bench": it drives a running LRS over
 // real HTTP and measures it. Every performance figure of the project comes from it.
 //
-// A run has a mode: batch (POST arrays of statements), single (POST one statement) or query
-// (GET /statements filtered by an agent and a verb the generator uses, limit 10). Workers, as
+// A run has a mode: batch (POST arrays of statements), single (POST one statement), query
+// (GET /statements filtered by an agent and a verb the generator uses, limit 10), or state-put
+// and state-get (a learner's bookmark State document in a course). Workers, as
 // many as the concurrency, take numbered requests from a shared plan. With a rate, request i is
 // due at start + i/rate whatever happened to earlier requests (open loop), and its latency is
 // measured from that due time to the end of the response body, so time spent waiting for a free

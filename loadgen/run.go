@@ -100,7 +100,7 @@ func (r *runner) work(ctx context.Context, s *schedule, g *Generator) tally {
 	var t tally
 	for i := s.next.Add(1) - 1; i < s.plan.requests(); i = s.next.Add(1) - 1 {
 		size := s.plan.size(i)
-		p := r.payload(g, size)
+		p := r.payload(g, i, size)
 		due, ok := s.pace.due(ctx, i, s.deadline)
 		if !ok {
 			break
@@ -120,9 +120,15 @@ type payload struct {
 	body           []byte // nil for a query
 }
 
-// payload prepares the next request; size is its number of statements in the write modes.
-func (r *runner) payload(g *Generator, size int) payload {
+// payload prepares request i; size is its number of statements in the write modes.
+func (r *runner) payload(g *Generator, i int64, size int) payload {
 	switch r.cfg.Mode {
+	case ModeStatePut:
+		agent, activity := g.StateKey(int(i % int64(r.cfg.Learners*r.cfg.Activities)))
+		return payload{method: http.MethodPut, target: r.stateTarget(agent, activity), body: g.AppendState(make([]byte, 0, 1200))}
+	case ModeStateGet:
+		agent, activity := g.StateKey(g.rng.IntN(r.cfg.Learners * r.cfg.Activities))
+		return payload{method: http.MethodGet, target: r.stateTarget(agent, activity)}
 	case ModeQuery:
 		agent, verb := g.Query()
 		q := url.Values{"agent": {agent}, "verb": {verb}, "limit": {"10"}}
@@ -132,6 +138,12 @@ func (r *runner) payload(g *Generator, size int) payload {
 	default:
 		return payload{method: http.MethodPost, target: r.target, body: g.AppendBatch(make([]byte, 0, size*2048), size)}
 	}
+}
+
+// stateTarget is the URL of a learner's bookmark in a course.
+func (r *runner) stateTarget(agent, activity string) string {
+	q := url.Values{"agent": {agent}, "activityId": {activity}, "stateId": {"bookmark"}}
+	return strings.TrimSuffix(r.cfg.URL, "/") + "/activities/state?" + q.Encode()
 }
 
 // send performs p, whose body holds size statements, and reads the whole response.
@@ -176,6 +188,11 @@ func (r *runner) read(resp *http.Response, size int) (ok bool, n int, detail str
 	case resp.StatusCode/100 != 2:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxDetailLen+1))
 		return false, 0, string(b)
+	case r.cfg.Mode == ModeStatePut || r.cfg.Mode == ModeStateGet:
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return false, 0, "reading response: " + err.Error()
+		}
+		return true, 0, ""
 	case r.cfg.Mode == ModeQuery:
 		var res struct {
 			Statements []json.RawMessage `json:"statements"`

@@ -33,6 +33,8 @@ func TestRunBounds(t *testing.T) {
 		{"batch count", func(c *Config) { c.N, c.Batch, c.Warmup = 1050, 100, 3 }, 11, 0, time.Second, 3},
 		{"single count", func(c *Config) { c.Mode, c.N = ModeSingle, 17 }, 17, 0, time.Second, 0},
 		{"query count", func(c *Config) { c.Mode, c.N = ModeQuery, 9 }, 9, 0, time.Second, 0},
+		{"state-put count", func(c *Config) { c.Mode, c.N = ModeStatePut, 7 }, 7, 0, time.Second, 0},
+		{"state-get count", func(c *Config) { c.Mode, c.N = ModeStateGet, 5 }, 5, 0, time.Second, 0},
 		{"paced", func(c *Config) { c.Mode, c.N, c.Rate = ModeSingle, 11, 100 }, 11, 95 * time.Millisecond, time.Second, 0},
 		{"duration first", func(c *Config) { c.Mode, c.N, c.Rate, c.Duration = ModeSingle, 1000, 20, 260*time.Millisecond }, 6, 240 * time.Millisecond, time.Second, 0},
 	}

@@ -302,6 +302,9 @@ func TestBenchAgainstServer(t *testing.T) {
 		{"-mode", "batch", "-batch", "50", "-n", "1000"},
 		{"-mode", "single", "-n", "200", "-rate", "200"},
 		{"-mode", "query", "-n", "100"},
+		// state-put writes every learner × course bookmark, so each state-get finds one.
+		{"-mode", "state-put", "-n", "200", "-activities", "1", "-xapi-version", "1.0.3"},
+		{"-mode", "state-get", "-n", "200", "-activities", "1", "-xapi-version", "1.0.3"},
 	} {
 		t.Run(mode[1], func(t *testing.T) {
 			args := append([]string{"bench", "-url", s.url + "/xapi", "-key", testKey, "-secret", testSecret,
