@@ -66,7 +66,13 @@ func basePath(baseURL string) string {
 }
 
 // ServeHTTP makes API an http.Handler.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.engine.ServeHTTP(w, r) }
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isAlternate(r) {
+		a.serveAlternate(w, r)
+		return
+	}
+	a.engine.ServeHTTP(w, r)
+}
 
 // routes is the whole route table.
 func (a *API) routes() *gin.Engine {

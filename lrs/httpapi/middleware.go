@@ -74,17 +74,23 @@ func (a *API) cors(c *gin.Context) {
 		return
 	}
 	h := c.Writer.Header()
-	if origin := c.GetHeader("Origin"); origin != "" {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Add("Vary", "Origin")
-		h.Set("Access-Control-Expose-Headers", "ETag, Last-Modified, X-Experience-API-Consistent-Through, X-Experience-API-Version, X-Request-Id")
-	}
+	allowOrigin(h, c.GetHeader("Origin"))
 	if c.Request.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, X-Request-Id")
 		h.Set("Access-Control-Max-Age", "600")
 		c.AbortWithStatus(http.StatusNoContent)
 	}
+}
+
+// allowOrigin lets the page at origin read the response.
+func allowOrigin(h http.Header, origin string) {
+	if origin == "" {
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "ETag, Last-Modified, X-Experience-API-Consistent-Through, X-Experience-API-Version, X-Request-Id")
 }
 
 // version negotiates the xAPI version of the request and states it in the response.
