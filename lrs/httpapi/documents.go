@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/yrkesresan/lrs/lrs"
@@ -63,7 +64,8 @@ func (r docResource) key(c *gin.Context) (lrs.DocumentKey, error) {
 		}
 	}
 	if r.kind == lrs.DocState {
-		k.Registration = p.values.Get("registration")
+		// UUIDs are case-insensitive on input (RFC 4122), as for the statements' registration.
+		k.Registration = strings.ToLower(p.values.Get("registration"))
 		p.check(k.Registration == "" || validate.IsUUID(k.Registration), "registration must be a UUID")
 	}
 	return k, p.err
