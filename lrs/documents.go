@@ -31,7 +31,11 @@ const maxDocumentAttempts = 5
 
 // Document returns the document with the key (Communication 2.3-2.6 single document GET).
 func (s *Service) Document(ctx context.Context, key DocumentKey) (Document, error) {
-	return s.store.Document(ctx, key)
+	doc, err := s.store.Document(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return Document{}, fmt.Errorf("%w: no such document", ErrNotFound) // the store's detail is not the client's business
+	}
+	return doc, err
 }
 
 // DocumentIDs lists the ids of the documents in key's scope updated after since (the multiple
