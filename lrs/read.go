@@ -24,6 +24,7 @@ type Query struct {
 	Cursor            string // from a previous page's More
 	Format            string // FormatExact (default), FormatIDs or FormatCanonical
 	Languages         []string
+	Attachments       bool // the response carries attachment data: fill Result.Attachments
 	// Authority restricts results to statements whose authority is this agent key (the
 	// statements/read/mine scope). Empty: no restriction.
 	Authority string
@@ -34,6 +35,7 @@ type Result struct {
 	Statements   []json.RawMessage // in the requested format
 	Cursor       string            // non-empty when more statements follow
 	LastModified time.Time         // latest stored time among Statements
+	Attachments  []AttachmentRef   // with Query.Attachments: the data the statements refer to
 }
 
 // GetStatement returns one statement by id: voided false for statementId (a voided statement is
@@ -145,6 +147,13 @@ func render(recs []StatementRecord, q Query) (Result, error) {
 			return Result{}, fmt.Errorf("format statement %s: %w", r.ID, err)
 		}
 		res.Statements = append(res.Statements, out)
+	}
+	if q.Attachments {
+		refs, err := attachmentRefs(recs)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Attachments = refs
 	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package lrs
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -12,6 +13,9 @@ type Service struct {
 	store    Store
 	now      func() time.Time
 	maxLimit int
+	log      *slog.Logger
+
+	activities activityCache // canonical activity definitions merged lately (activities.go)
 
 	mu       sync.Mutex
 	lastTime time.Time            // the latest stored time handed out; keeps stored non-decreasing
@@ -23,6 +27,8 @@ type Service struct {
 type Options struct {
 	MaxLimit int              // most statements one query page returns (default 100)
 	Now      func() time.Time // the clock (default time.Now)
+	// Log receives failures that do not fail a request (default slog.Default()).
+	Log *slog.Logger
 }
 
 // NewService returns a Service over store.
@@ -33,10 +39,14 @@ func NewService(store Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
 	return &Service{
 		store:    store,
 		now:      opts.Now,
 		maxLimit: opts.MaxLimit,
+		log:      opts.Log,
 		inflight: make(map[uint64]time.Time),
 	}
 }

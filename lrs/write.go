@@ -22,6 +22,12 @@ type WriteRequest struct {
 	Version     string           // negotiated xAPI version of the request
 	Authority   map[string]any   // the agent the credentials stand for
 	StatementID string           // PUT: the statementId parameter; empty for POST
+	// Define: the client has the define scope, so its activity definitions update the LRS's
+	// canonical ones.
+	Define bool
+	// Attachments is the attachment data sent with the statements (multipart/mixed), by lower-case
+	// hex SHA-256; nil for application/json.
+	Attachments map[string]AttachmentData
 }
 
 // WriteStatements stores the statements of one request, all or none, and returns their ids in
@@ -32,12 +38,20 @@ func (s *Service) WriteStatements(ctx context.Context, req WriteRequest) ([]stri
 	if err != nil {
 		return nil, err
 	}
+	if err := s.putAttachments(ctx, req.Attachments); err != nil {
+		return nil, err
+	}
 	// A concurrent writer can store one of our ids between check and insert; the store then
 	// refuses the whole batch and the check runs again against what it wrote.
 	for attempt := 1; ; attempt++ {
 		err := s.writeOnce(ctx, req, ids)
 		switch {
 		case err == nil:
+			// The statements are stored and acknowledged: a definition that cannot be recorded is
+			// logged, not failed, and is merged when sent again.
+			if err := s.recordActivities(ctx, req.Statements, req.Define); err != nil {
+				s.log.WarnContext(ctx, "activity definitions not recorded", "err", err)
+			}
 			return ids, nil
 		case !errors.Is(err, errRaced):
 			return nil, err
@@ -53,13 +67,15 @@ var errRaced = errors.New("raced with a concurrent write")
 
 const maxWriteAttempts = 3
 
-// prepare validates every statement and settles its id.
+// prepare validates every statement, matches the attachment data with the attachments, and
+// settles each statement's id.
 func (s *Service) prepare(req WriteRequest) ([]string, error) {
 	if len(req.Statements) == 0 {
 		return nil, fmt.Errorf("%w: no statements in the request", ErrBadRequest)
 	}
 	ids := make([]string, len(req.Statements))
 	seen := make(map[string]int, len(req.Statements))
+	used := make(map[string]bool, len(req.Attachments))
 	for i, st := range req.Statements {
 		if err := validate.Statement(st, req.Version); err != nil {
 			return nil, invalid(i, err)
@@ -67,7 +83,7 @@ func (s *Service) prepare(req WriteRequest) ([]string, error) {
 		if err := checkVoiding(st); err != nil {
 			return nil, invalid(i, err)
 		}
-		if err := checkAttachmentData(st); err != nil {
+		if err := checkAttachments(st, req.Attachments, used); err != nil {
 			return nil, invalid(i, err)
 		}
 		id, err := statementID(st, req.StatementID)
@@ -79,6 +95,9 @@ func (s *Service) prepare(req WriteRequest) ([]string, error) {
 		}
 		seen[id] = i
 		ids[i] = id
+	}
+	if err := unusedAttachment(req.Attachments, used); err != nil {
+		return nil, err
 	}
 	return ids, nil
 }
@@ -97,29 +116,6 @@ func checkVoiding(st map[string]any) error {
 	}
 	if objectType(mapOf(st["object"])) != "StatementRef" {
 		return &validate.Error{Problems: []validate.Problem{{Path: "object.objectType", Rule: "a voiding statement's object must be a StatementRef"}}}
-	}
-	return nil
-}
-
-// checkAttachmentData refuses attachments without a fileUrl: their data could only come in a
-// multipart/mixed request (Communication 1.5.2), which this LRS does not accept yet, and a stored
-// statement must not promise data the LRS will never have.
-func checkAttachmentData(st map[string]any) error {
-	var problems []validate.Problem
-	check := func(prefix string, atts any) {
-		for i, a := range listOf(atts) {
-			if _, ok := mapOf(a)["fileUrl"]; !ok {
-				problems = append(problems, validate.Problem{Path: fmt.Sprintf("%sattachments[%d].fileUrl", prefix, i),
-					Rule: "is required: attachment data in multipart/mixed requests is not accepted yet"})
-			}
-		}
-	}
-	check("", st["attachments"])
-	if obj := mapOf(st["object"]); objectType(obj) == "SubStatement" {
-		check("object.", obj["attachments"])
-	}
-	if len(problems) > 0 {
-		return &validate.Error{Problems: problems}
 	}
 	return nil
 }

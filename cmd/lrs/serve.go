@@ -43,7 +43,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	svc := lrs.NewService(store, lrs.Options{})
+	svc := lrs.NewService(store, lrs.Options{Log: log})
 	api := httpapi.New(httpapi.Config{BaseURL: cfg.defaultBaseURL(), DefaultVersion: cfg.defaultVersion}, svc, auth, log)
 
 	ln, err := net.Listen("tcp", cfg.addr)

@@ -96,6 +96,11 @@ func (a *API) routes() *gin.Engine {
 	st.PUT("", a.putStatement)
 	st.POST("", a.postStatements)
 
+	x.GET("/activities", a.version, a.authenticate, a.getActivity)
+	x.HEAD("/activities", a.version, a.authenticate, a.getActivity)
+	x.GET("/agents", a.version, a.authenticate, a.getAgents)
+	x.HEAD("/agents", a.version, a.authenticate, a.getAgents)
+
 	docs := x.Group("", a.version, a.authenticate)
 	a.routeDocuments(docs, "/activities/state", stateResource)
 	a.routeDocuments(docs, "/activities/profile", activityProfileResource)

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"os"
 	"unicode/utf8"
 
@@ -24,12 +22,12 @@ func (a *API) postStatements(c *gin.Context) {
 	if !a.require(c, lrs.ScopeStatementsWrite) || !a.onlyParams(c) {
 		return
 	}
-	sts, _, err := a.readStatements(c)
+	body, err := a.readStatements(c)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	ids, err := a.svc.WriteStatements(c.Request.Context(), a.writeRequest(c, sts, ""))
+	ids, err := a.svc.WriteStatements(c.Request.Context(), a.writeRequest(c, body, ""))
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -51,46 +49,78 @@ func (a *API) putStatement(c *gin.Context) {
 		a.fail(c, fmt.Errorf("%w: statementId %q is not a UUID", lrs.ErrBadRequest, id))
 		return
 	}
-	sts, isArray, err := a.readStatements(c)
+	body, err := a.readStatements(c)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	if isArray {
+	if body.isArray {
 		a.fail(c, fmt.Errorf("%w: PUT takes a single statement object, not an array", lrs.ErrBadRequest))
 		return
 	}
-	if _, err := a.svc.WriteStatements(c.Request.Context(), a.writeRequest(c, sts, id)); err != nil {
+	if _, err := a.svc.WriteStatements(c.Request.Context(), a.writeRequest(c, body, id)); err != nil {
 		a.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-func (a *API) writeRequest(c *gin.Context, sts []map[string]any, putID string) lrs.WriteRequest {
+func (a *API) writeRequest(c *gin.Context, body statementsBody, putID string) lrs.WriteRequest {
 	return lrs.WriteRequest{
-		Statements:  sts,
+		Statements:  body.statements,
 		Version:     versionOf(c),
 		Authority:   clientOf(c).Authority(a.cfg.BaseURL),
 		StatementID: putID,
+		Define:      clientOf(c).Allows(lrs.ScopeDefine),
+		Attachments: body.attachments,
 	}
 }
 
-// readStatements decodes a JSON body holding a statement object or an array of them; isArray
-// tells which (PUT refuses arrays, even of one).
-func (a *API) readStatements(c *gin.Context) (sts []map[string]any, isArray bool, err error) {
-	if err := jsonContent(c); err != nil {
-		return nil, false, err
+// statementsBody is the decoded body of a POST or PUT of statements.
+type statementsBody struct {
+	statements  []map[string]any
+	isArray     bool                          // PUT refuses arrays, even of one
+	attachments map[string]lrs.AttachmentData // multipart/mixed only
+}
+
+// readStatements reads the statements of an application/json body, or of the first part of a
+// multipart/mixed body with the attachment data in the parts after it (Communication 1.5).
+func (a *API) readStatements(c *gin.Context) (statementsBody, error) {
+	ct := c.GetHeader("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	var out statementsBody
+	var body []byte
+	switch {
+	case ct == "":
+		return out, fmt.Errorf("%w: Content-Type application/json (or multipart/mixed, for attachment data) is required", lrs.ErrBadRequest)
+	case mt == "multipart/mixed":
+		// A malformed parameter leaves params nil: readMixed then asks for the boundary.
+		body, out.attachments, err = readMixed(c.Request.Body, params, a.cfg.MaxBodyBytes)
+	case err != nil:
+		return out, fmt.Errorf("%w: Content-Type %q cannot be parsed", lrs.ErrBadRequest, ct)
+	case mt == "application/json":
+		body, err = io.ReadAll(c.Request.Body)
+		if err != nil {
+			err = bodyError(err)
+		}
+	default:
+		return out, fmt.Errorf("%w: Content-Type %s is not accepted; use application/json, or multipart/mixed for attachment data", lrs.ErrBadRequest, mt)
 	}
-	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return nil, false, bodyError(err)
+		return out, err
 	}
+	out.statements, out.isArray, err = decodeStatements(body, versionOf(c))
+	return out, err
+}
+
+// decodeStatements decodes JSON holding a statement object or an array of them; isArray tells
+// which.
+func decodeStatements(body []byte, version string) (sts []map[string]any, isArray bool, err error) {
 	// encoding/json would silently replace invalid UTF-8, storing other text than was sent.
 	if !utf8.Valid(body) {
-		return nil, false, fmt.Errorf("%w: the body is not valid UTF-8", lrs.ErrBadRequest)
+		return nil, false, fmt.Errorf("%w: the statements are not valid UTF-8", lrs.ErrBadRequest)
 	}
-	if versionOf(c) == lrs.Version200 {
+	if version == lrs.Version200 {
 		if err := validate.UniqueKeys(body); err != nil {
 			return nil, false, fmt.Errorf("%w: %v", lrs.ErrBadRequest, err)
 		}
@@ -99,10 +129,10 @@ func (a *API) readStatements(c *gin.Context) (sts []map[string]any, isArray bool
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, false, fmt.Errorf("%w: the body is not valid JSON: %v", lrs.ErrBadRequest, err)
+		return nil, false, fmt.Errorf("%w: the statements are not valid JSON: %v", lrs.ErrBadRequest, err)
 	}
 	if dec.More() {
-		return nil, false, fmt.Errorf("%w: the body has data after the JSON value", lrs.ErrBadRequest)
+		return nil, false, fmt.Errorf("%w: the statements are followed by data after the JSON value", lrs.ErrBadRequest)
 	}
 	switch v := v.(type) {
 	case map[string]any:
@@ -119,24 +149,6 @@ func (a *API) readStatements(c *gin.Context) (sts []map[string]any, isArray bool
 		return sts, true, nil
 	}
 	return nil, false, fmt.Errorf("%w: the body must be a statement object or an array of statements", lrs.ErrBadRequest)
-}
-
-// jsonContent checks the request's Content-Type. Statements with attachment data come as
-// multipart/mixed, which this LRS does not accept yet.
-func jsonContent(c *gin.Context) error {
-	ct := c.GetHeader("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	switch {
-	case ct == "":
-		return fmt.Errorf("%w: Content-Type application/json is required", lrs.ErrBadRequest)
-	case err != nil:
-		return fmt.Errorf("%w: Content-Type %q cannot be parsed", lrs.ErrBadRequest, ct)
-	case mt == "application/json":
-		return nil
-	case mt == "multipart/mixed":
-		return fmt.Errorf("%w: statements with attachment data (multipart/mixed) are not supported yet; send attachments by fileUrl", lrs.ErrBadRequest)
-	}
-	return fmt.Errorf("%w: Content-Type %s is not accepted; use application/json", lrs.ErrBadRequest, mt)
 }
 
 // bodyError classifies a failure to read the request body.
@@ -162,6 +174,7 @@ func (a *API) getStatements(c *gin.Context) {
 		return
 	}
 	q.Languages = lrs.ParseAcceptLanguage(c.GetHeader("Accept-Language"))
+	q.Attachments = attachments
 	client := clientOf(c)
 	if !client.Allows(lrs.ScopeStatementsRead) {
 		q.Authority, _ = lrs.AgentKey(client.Authority(a.cfg.BaseURL))
@@ -187,7 +200,7 @@ func (a *API) getStatements(c *gin.Context) {
 		body = a.statementResult(c, res)
 	}
 	if attachments {
-		a.writeMultipart(c, body)
+		a.writeMixed(c, body, res.Attachments)
 		return
 	}
 	c.Data(http.StatusOK, "application/json", body)
@@ -227,15 +240,4 @@ func (a *API) moreLink(c *gin.Context, cursor string) string {
 	params := c.Request.URL.Query()
 	params.Set(cursorParam, cursor)
 	return a.basePath + "/statements?" + params.Encode()
-}
-
-// writeMultipart answers attachments=true: multipart/mixed with the statements first. Stored
-// attachment data follows when the LRS holds any (it accepts fileUrl attachments only, so far).
-func (a *API) writeMultipart(c *gin.Context, body []byte) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	part, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/json"}})
-	_, _ = part.Write(body)
-	_ = mw.Close()
-	c.Data(http.StatusOK, "multipart/mixed; boundary="+mw.Boundary(), buf.Bytes())
 }

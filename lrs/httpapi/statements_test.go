@@ -234,7 +234,7 @@ func TestImmutability(t *testing.T) {
 		}},
 		{"version set", func(st map[string]any) { st["version"] = "1.0.0" }},
 		{"attachments are not compared", func(st map[string]any) {
-			st["attachments"] = []any{map[string]any{"usageType": "http://adlnet.gov/expapi/attachments/signature",
+			st["attachments"] = []any{map[string]any{"usageType": "https://yrkesresan.se/attachments/certificate",
 				"display": map[string]any{"en": "x"}, "contentType": "text/plain", "length": 1,
 				"sha2": strings.Repeat("a", 64), "fileUrl": "https://example.com/x"}}
 		}},
