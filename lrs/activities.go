@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -77,14 +76,17 @@ func (s *Service) recordActivity(ctx context.Context, a activityDefinitions) err
 	if len(a.defs) == 1 && s.activities.merged(a.id, last) {
 		return nil
 	}
-	unlock := s.activities.lock(a.id)
+	key := activityKey(a.id)
+	unlock, err := s.docLocks.lock(ctx, key)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	if len(a.defs) == 1 && s.activities.merged(a.id, last) {
 		return nil
 	}
 	// Until the merge is known to be stored, the cache must not vouch for what the store holds.
 	s.activities.forget(a.id)
-	key := activityKey(a.id)
 	for range maxDefinitionAttempts {
 		canonical, prev, err := s.canonicalDefinition(ctx, key)
 		if err != nil {
@@ -273,27 +275,17 @@ func mergeComponents(old, newer []any) []any {
 }
 
 // activityCache remembers, per activity id, the definition last merged into the stored canonical
-// definition (by hash), and serialises the merges of an activity in this process so that the
-// cache follows the order of the store's writes. The zero value is ready to use. With several
+// definition (by hash). The merges of an activity take turns (Service.docLocks), so the cache
+// follows the order of the store's writes. The zero value is ready to use. With several
 // LRS processes on one store, a definition one process merged last and receives again is not
 // merged again over what another process merged since: the other's newer values stand.
 type activityCache struct {
 	mu   sync.Mutex
 	last map[string][sha256.Size]byte
-
-	locks [64]sync.Mutex // by hash of the activity id
 }
 
 // maxCachedActivities bounds the cache; beyond it an arbitrary entry makes room.
 const maxCachedActivities = 10_000
-
-var activityLockSeed = maphash.MakeSeed()
-
-func (c *activityCache) lock(id string) (unlock func()) {
-	l := &c.locks[maphash.String(activityLockSeed, id)%uint64(len(c.locks))]
-	l.Lock()
-	return l.Unlock
-}
 
 func (c *activityCache) merged(id string, sum [sha256.Size]byte) bool {
 	c.mu.Lock()

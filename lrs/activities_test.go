@@ -1,12 +1,9 @@
 package lrs
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // Data 2.4.4.1 and Communication 2.5 (XAPI-00254): language maps combine, newer values win.
@@ -91,155 +88,6 @@ func TestDefinitionsOf(t *testing.T) {
 		if got[id] != n {
 			t.Errorf("%s: %d definitions, want %d", id, got[id], n)
 		}
-	}
-}
-
-// activityDocStore is a Store holding documents only: recording definitions must use nothing else.
-type activityDocStore struct {
-	Store
-	docs          map[DocumentKey]Document
-	reads, writes int
-	fail          error // returned by every call when set
-	// interfere, when set, changes the stored document once before a write, as another process
-	// would, so that the write finds it stale.
-	interfere func(Document) Document
-}
-
-func (s *activityDocStore) Document(_ context.Context, key DocumentKey) (Document, error) {
-	s.reads++
-	if s.fail != nil {
-		return Document{}, s.fail
-	}
-	d, ok := s.docs[key]
-	if !ok {
-		return Document{}, ErrNotFound
-	}
-	return d, nil
-}
-
-func (s *activityDocStore) PutDocument(_ context.Context, doc Document, prev string) error {
-	s.writes++
-	if s.fail != nil {
-		return s.fail
-	}
-	if s.interfere != nil {
-		cur := s.interfere(s.docs[doc.Key])
-		s.docs[doc.Key], s.interfere = cur, nil
-	}
-	if s.docs[doc.Key].ETag != prev {
-		return ErrStale
-	}
-	s.docs[doc.Key] = doc
-	return nil
-}
-
-func TestRecordActivities(t *testing.T) {
-	ctx := context.Background()
-	const id = "https://a.se/course"
-	key := activityKey(id)
-	stmt := func(def string) map[string]any {
-		return decode(t, `{"object":{"id":"`+id+`","definition":`+def+`}}`)
-	}
-	store := &activityDocStore{docs: map[DocumentKey]Document{}}
-	svc := NewService(store, Options{Now: func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC) }})
-	record := func(define bool, sts ...map[string]any) {
-		t.Helper()
-		if err := svc.recordActivities(ctx, sts, define); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stored := func() string {
-		t.Helper()
-		d, ok := store.docs[key]
-		if !ok {
-			return ""
-		}
-		if d.ContentType != "application/json" || d.ETag != NewDocument(key, "", d.Content, d.Updated).ETag || d.Updated.IsZero() {
-			t.Errorf("document %+v: want JSON with the SHA-1 ETag and the update time", d)
-		}
-		return string(d.Content)
-	}
-	counts := func(reads, writes int) {
-		t.Helper()
-		if store.reads != reads || store.writes != writes {
-			t.Errorf("store reads/writes %d/%d, want %d/%d", store.reads, store.writes, reads, writes)
-		}
-	}
-
-	// Scope define (Communication 4.2): without it, no canonical definition is made or changed.
-	record(false, stmt(`{"name":{"en":"Course"}}`))
-	counts(0, 0)
-
-	record(true, stmt(`{"name":{"en":"Course"}}`))
-	if got := stored(); got != `{"name":{"en":"Course"}}` {
-		t.Fatalf("stored %s", got)
-	}
-	counts(1, 1)
-
-	// The same definition again, alone or repeated in a batch, costs no store access.
-	record(true, stmt(`{"name":{"en":"Course"}}`), stmt(`{"name":{"en":"Course"}}`))
-	counts(1, 1)
-
-	// A batch folds its definitions in order: one read and one write.
-	record(true, stmt(`{"name":{"sv":"Kurs"}}`), stmt(`{"name":{"en":"Course 2"}}`))
-	if got := stored(); got != `{"name":{"en":"Course 2","sv":"Kurs"}}` {
-		t.Errorf("stored %s", got)
-	}
-	counts(2, 2)
-
-	// Another process merges concurrently: the write is retried over its change, not lost.
-	store.interfere = func(d Document) Document {
-		return NewDocument(key, "application/json", []byte(`{"name":{"en":"Course 2","sv":"Kurs","fi":"Kurssi"}}`), d.Updated)
-	}
-	record(true, stmt(`{"type":"https://t.se/course"}`))
-	if got := stored(); got != `{"name":{"en":"Course 2","fi":"Kurssi","sv":"Kurs"},"type":"https://t.se/course"}` {
-		t.Errorf("stored %s", got)
-	}
-	counts(4, 4)
-
-	// A failure is reported, and the definition is not cached as merged: sent again, it is merged.
-	store.fail = ErrUnavailable
-	if err := svc.recordActivities(ctx, []map[string]any{stmt(`{"name":{"de":"Kurs"}}`)}, true); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("recording with the store down: %v", err)
-	}
-	store.fail = nil
-	record(true, stmt(`{"name":{"de":"Kurs"}}`))
-	if got := stored(); got != `{"name":{"de":"Kurs","en":"Course 2","fi":"Kurssi","sv":"Kurs"},"type":"https://t.se/course"}` {
-		t.Errorf("stored %s", got)
-	}
-
-	// A merge that changes nothing (after the cache forgot) reads but does not write.
-	svc.activities.forget(id)
-	reads, writes := store.reads, store.writes
-	record(true, stmt(`{"name":{"de":"Kurs"}}`))
-	counts(reads+1, writes)
-}
-
-func TestActivity(t *testing.T) {
-	store := &activityDocStore{docs: map[DocumentKey]Document{}}
-	svc := NewService(store, Options{})
-	const id = "https://a.se/1"
-	cases := []struct {
-		name, id, want string
-		stored         string
-		err            error
-	}{
-		{"no definition", id, `{"objectType":"Activity","id":"https://a.se/1"}`, "", nil},
-		{"canonical definition", id, `{"objectType":"Activity","id":"https://a.se/1","definition":{"name":{"en":"A","sv":"Ä"}}}`,
-			`{"name":{"en":"A","sv":"Ä"}}`, nil},
-		{"not an IRI", "not an iri", "", "", ErrBadRequest},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			delete(store.docs, activityKey(c.id))
-			if c.stored != "" {
-				store.docs[activityKey(c.id)] = NewDocument(activityKey(c.id), "application/json", []byte(c.stored), time.Now())
-			}
-			got, err := svc.Activity(context.Background(), c.id)
-			if !errors.Is(err, c.err) || string(got) != c.want {
-				t.Errorf("Activity(%q) = %s, %v; want %s, %v", c.id, got, err, c.want, c.err)
-			}
-		})
 	}
 }
 

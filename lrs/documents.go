@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"mime"
 	"strings"
@@ -125,7 +124,7 @@ func isJSON(contentType string) bool {
 // swapDocument checks the preconditions against the stored document, computes the new content
 // with next, and swaps it in; if another writer got there first, it starts over.
 func (s *Service) swapDocument(ctx context.Context, w DocumentWrite, next func(cur *Document) ([]byte, string, error)) error {
-	unlock, err := lockDocument(ctx, w.Key)
+	unlock, err := s.docLocks.lock(ctx, w.Key)
 	if err != nil {
 		return err
 	}
@@ -154,32 +153,6 @@ func (s *Service) swapDocument(ctx context.Context, w DocumentWrite, next func(c
 	return fmt.Errorf("%w: the document keeps being changed concurrently; retry", ErrConflict)
 }
 
-// documentLocks queue the writers of a document within this process, so that concurrent writes
-// (say, many POST merges) take turns instead of exhausting their retries on each other; the
-// store's compare-and-swap still guards against writers in other processes. Documents share
-// the locks by hash of their key.
-var (
-	documentLocks    [64]chan struct{}
-	documentLockSeed = maphash.MakeSeed()
-)
-
-func init() {
-	for i := range documentLocks {
-		documentLocks[i] = make(chan struct{}, 1)
-	}
-}
-
-// lockDocument waits for the lock of the document with the key, or for ctx to end.
-func lockDocument(ctx context.Context, key DocumentKey) (unlock func(), err error) {
-	l := documentLocks[maphash.Comparable(documentLockSeed, key)%uint64(len(documentLocks))]
-	select {
-	case l <- struct{}{}:
-		return func() { <-l }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: waiting for other writes of the document: %w", ErrUnavailable, ctx.Err())
-	}
-}
-
 // NewDocument returns the document with its ETag and update time set.
 func NewDocument(key DocumentKey, contentType string, content []byte, now time.Time) Document {
 	if contentType == "" {
@@ -204,7 +177,7 @@ func (s *Service) currentDocument(ctx context.Context, key DocumentKey) (*Docume
 
 // DeleteDocument deletes the document, if it exists and the preconditions hold.
 func (s *Service) DeleteDocument(ctx context.Context, w DocumentWrite) error {
-	unlock, err := lockDocument(ctx, w.Key)
+	unlock, err := s.docLocks.lock(ctx, w.Key)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,8 @@ type Service struct {
 	maxLimit int
 	log      *slog.Logger
 
-	activities activityCache // canonical activity definitions merged lately (activities.go)
+	activities activityCache  // canonical activity definitions merged lately (activities.go)
+	docLocks   *documentLocks // writers of one document take turns
 
 	mu       sync.Mutex
 	lastTime time.Time            // the latest stored time handed out; keeps stored non-decreasing
@@ -47,6 +48,7 @@ func NewService(store Store, opts Options) *Service {
 		now:      opts.Now,
 		maxLimit: opts.MaxLimit,
 		log:      opts.Log,
+		docLocks: newDocumentLocks(),
 		inflight: make(map[uint64]time.Time),
 	}
 }

@@ -103,7 +103,8 @@ func (s *Service) prepare(req WriteRequest) ([]string, error) {
 }
 
 func invalid(i int, err error) error {
-	if ve, ok := err.(*validate.Error); ok {
+	var ve *validate.Error
+	if errors.As(err, &ve) {
 		return &InvalidStatementError{Index: i, Problems: ve.Problems}
 	}
 	return fmt.Errorf("%w: statement %d: %v", ErrBadRequest, i, err)
