@@ -22,8 +22,8 @@ const (
 	ModeQuery  Mode = "query"  // GET /statements?agent=…&verb=…&limit=10
 
 	// ModeStatePut PUTs a learner's "bookmark" state document (about 1 KiB of JSON), cycling
-	// through every learner × course so that a run of -n ≥ learners × activities writes them all;
-	// ModeStateGet GETs the bookmark of a random learner and course, so run state-put first with
+	// through every learner × activity so that a run of -n ≥ learners × activities writes them all;
+	// ModeStateGet GETs the bookmark of a random learner and activity, so run state-put first with
 	// the same -learners and -activities. Both send no precondition headers, which 1.0.3 permits
 	// for State: run them with -xapi-version 1.0.3.
 	ModeStatePut Mode = "state-put"

@@ -96,12 +96,12 @@ func (g *Generator) Query() (agent, verbID string) {
 	return string(appendAgent(nil, name[:])), g.pickVerb(a.role).id
 }
 
-// StateKey returns the learner (agent JSON) and course (activity IRI) of state key k, one of
+// StateKey returns the learner (agent JSON) and activity (IRI) of state key k, one of
 // learners × activities.
 func (g *Generator) StateKey(k int) (agent, activityID string) {
 	name := learnerName(k % g.learners)
 	a := &g.activities[k/g.learners%len(g.activities)]
-	return string(appendAgent(nil, name[:])), a.courseID
+	return string(appendAgent(nil, name[:])), a.id
 }
 
 // AppendState appends a bookmark state document as a SCORM-like course keeps it: a location, a

@@ -140,7 +140,7 @@ func (r *runner) payload(g *Generator, i int64, size int) payload {
 	}
 }
 
-// stateTarget is the URL of a learner's bookmark in a course.
+// stateTarget is the URL of a learner's bookmark in an activity.
 func (r *runner) stateTarget(agent, activity string) string {
 	q := url.Values{"agent": {agent}, "activityId": {activity}, "stateId": {"bookmark"}}
 	return strings.TrimSuffix(r.cfg.URL, "/") + "/activities/state?" + q.Encode()

@@ -114,6 +114,7 @@ type contextActivitiesJSON struct {
 
 // activity is one activity with the statement fragments that do not change between statements.
 type activity struct {
+	id       string // the activity IRI
 	role     role
 	courseID string // registrations are per learner and course
 	maxScore int    // for assessments
@@ -150,7 +151,7 @@ func buildActivity(i int) activity {
 		a.role, a.maxScore = roleOf(k), 20+80*(k%2)
 	}
 	obj.ObjectType = "Activity"
-	a.object, a.context = mustMarshal(obj), mustMarshal(ctx)
+	a.id, a.object, a.context = obj.ID, mustMarshal(obj), mustMarshal(ctx)
 	return a
 }
 
