@@ -65,9 +65,6 @@ func (s *Service) recordActivities(ctx context.Context, sts []map[string]any, de
 // recordTimeout bounds recording the definitions of one request.
 const recordTimeout = 10 * time.Second
 
-// maxDefinitionAttempts bounds the retries of a merge that lost a race with another process.
-const maxDefinitionAttempts = 5
-
 // recordActivity merges one activity's definitions, in order, into its canonical definition.
 func (s *Service) recordActivity(ctx context.Context, a activityDefinitions) error {
 	last := a.defs[len(a.defs)-1].sum
@@ -81,57 +78,37 @@ func (s *Service) recordActivity(ctx context.Context, a activityDefinitions) err
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer unlock() // held until the cache is updated, so it follows the order of the writes
 	if len(a.defs) == 1 && s.activities.merged(a.id, last) {
 		return nil
 	}
 	// Until the merge is known to be stored, the cache must not vouch for what the store holds.
 	s.activities.forget(a.id)
-	for range maxDefinitionAttempts {
-		canonical, prev, err := s.canonicalDefinition(ctx, key)
-		if err != nil {
-			return err
+	err = s.swapLocked(ctx, DocumentWrite{Key: key}, func(cur *Document) ([]byte, string, error) {
+		var canonical map[string]any
+		if cur != nil {
+			var err error
+			if canonical, err = decodeStatement(cur.Content); err != nil {
+				return nil, "", fmt.Errorf("decode stored definition: %w", err)
+			}
 		}
 		for _, d := range a.defs {
 			canonical = mergeDefinition(canonical, d.def)
 		}
 		content, err := json.Marshal(canonical)
 		if err != nil {
-			return fmt.Errorf("encode definition: %w", err)
+			return nil, "", fmt.Errorf("encode definition: %w", err)
 		}
-		if prev == nil || !bytes.Equal(content, prev.Content) {
-			etag := ""
-			if prev != nil {
-				etag = prev.ETag
-			}
-			err = s.store.PutDocument(ctx, NewDocument(key, "application/json", content, s.now()), etag)
-			if errors.Is(err, ErrStale) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("store definition: %w", err)
-			}
+		if cur != nil && bytes.Equal(content, cur.Content) {
+			return nil, "", errUnchanged
 		}
-		s.activities.remember(a.id, last)
-		return nil
-	}
-	return fmt.Errorf("%w: the definition keeps being changed concurrently", ErrConflict)
-}
-
-// canonicalDefinition loads the stored definition, decoded, and its document; both nil if none.
-func (s *Service) canonicalDefinition(ctx context.Context, key DocumentKey) (map[string]any, *Document, error) {
-	doc, err := s.store.Document(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil, nil
-	}
+		return content, "application/json", nil
+	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("load definition: %w", err)
+		return fmt.Errorf("store definition: %w", err)
 	}
-	def, err := decodeStatement(doc.Content)
-	if err != nil {
-		return nil, nil, fmt.Errorf("decode stored definition: %w", err)
-	}
-	return def, &doc, nil
+	s.activities.remember(a.id, last)
+	return nil
 }
 
 // activityDefinitions are the definitions one request gives an activity, in request order.

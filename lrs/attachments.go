@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"mime"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,16 +101,6 @@ func unusedAttachment(data map[string]AttachmentData, used map[string]bool) erro
 		}
 	}
 	return nil
-}
-
-// MediaType is the lower-case type/subtype of a Content-Type, without parameters; "" when it
-// cannot be parsed. A malformed parameter does not hide the type.
-func MediaType(ct string) string {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
-		return ""
-	}
-	return mt
 }
 
 // putAttachments stores the data of a request's attachments, before any of its statements, so an

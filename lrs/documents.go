@@ -1,15 +1,10 @@
 package lrs
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"strings"
 	"time"
 )
@@ -104,21 +99,16 @@ func mergeJSON(cur Document, w DocumentWrite) ([]byte, error) {
 // jsonObject decodes a JSON object, keeping each property's value as sent.
 func jsonObject(b []byte) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&m); err != nil || m == nil {
+	// Unmarshal, unlike a Decoder, refuses data after the value.
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
 		return nil, errors.New("not a JSON object")
-	}
-	// More would let a stray ']' or '}' through; only the end of the input may follow.
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
 	}
 	return m, nil
 }
 
 // isJSON reports whether a Content-Type is application/json, whatever its parameters.
 func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
+	return MediaType(contentType) == "application/json"
 }
 
 // swapDocument checks the preconditions against the stored document, computes the new content
@@ -129,6 +119,14 @@ func (s *Service) swapDocument(ctx context.Context, w DocumentWrite, next func(c
 		return err
 	}
 	defer unlock()
+	return s.swapLocked(ctx, w, next)
+}
+
+// errUnchanged, from swapDocument's next, says the document stays as it is: nothing is written.
+var errUnchanged = errors.New("unchanged")
+
+// swapLocked is swapDocument for a caller that holds the document's lock.
+func (s *Service) swapLocked(ctx context.Context, w DocumentWrite, next func(cur *Document) ([]byte, string, error)) error {
 	for range maxDocumentAttempts {
 		cur, err := s.currentDocument(ctx, w.Key)
 		if err != nil {
@@ -138,6 +136,9 @@ func (s *Service) swapDocument(ctx context.Context, w DocumentWrite, next func(c
 			return err
 		}
 		content, contentType, err := next(cur)
+		if errors.Is(err, errUnchanged) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -158,9 +159,8 @@ func NewDocument(key DocumentKey, contentType string, content []byte, now time.T
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	sum := sha1.Sum(content)
 	return Document{Key: key, ContentType: contentType, Content: content,
-		ETag: hex.EncodeToString(sum[:]), Updated: now.UTC().Truncate(time.Millisecond)}
+		ETag: ETag(content), Updated: now.UTC().Truncate(time.Millisecond)}
 }
 
 // currentDocument returns the stored document, or nil if there is none.
@@ -216,7 +216,9 @@ func checkConditions(cur *Document, w DocumentWrite) error {
 }
 
 // etagListHas reports whether an If-Match / If-None-Match header value names etag: "*", or a
-// comma-separated list of quoted (possibly weak) entity tags.
+// comma-separated list of quoted entity tags. A weak tag (W/"...") matches its strong form even in
+// If-Match, where RFC 9110 compares strongly: proxies that compress responses weaken ETags, and an
+// ETag here is the SHA-1 of the exact bytes, so a weakened one still names exactly one content.
 func etagListHas(header, etag string) bool {
 	for _, tag := range strings.Split(header, ",") {
 		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")

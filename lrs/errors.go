@@ -14,8 +14,6 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrPrecondition: an If-Match or If-None-Match condition does not hold.
 	ErrPrecondition = errors.New("precondition failed")
-	// ErrTooLarge: a request or one of its parts exceeds a size limit.
-	ErrTooLarge = errors.New("too large")
 )
 
 // InvalidStatementError is a statement that failed validation; Index is its position in the request

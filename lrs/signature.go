@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
@@ -69,8 +67,7 @@ func signatureAttachment(st map[string]any, jws []byte) (string, map[string]any)
 // isOctetStream accepts media type parameters, which do not change the type (Data 2.6.s4.b1 asks
 // for "a contentType of application/octet-stream").
 func isOctetStream(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/octet-stream"
+	return MediaType(contentType) == "application/octet-stream"
 }
 
 func signatureProblem(path, rule string) error {
@@ -186,10 +183,9 @@ func checkX5cChain(certs []*x509.Certificate) error {
 // before an LRS gave it an id, stored and authority still matches when it is passed on. An id
 // signed and an id submitted must agree, though: an LRS never changes an id.
 func checkSignedStatement(st map[string]any, payload []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	var signed map[string]any
-	if err := dec.Decode(&signed); err != nil || signed == nil || !errors.Is(dec.Decode(new(any)), io.EOF) {
+	v, err := DecodeJSON(payload)
+	signed, isObject := v.(map[string]any)
+	if err != nil || !isObject {
 		return errors.New("the signature's payload is not a JSON object, the signed statement")
 	}
 	signedID, _ := signed["id"].(string)

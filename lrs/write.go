@@ -1,7 +1,6 @@
 package lrs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -393,11 +392,13 @@ func normaliseTimestamp(ts, version string) string {
 }
 
 func decodeStatement(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var st map[string]any
-	if err := dec.Decode(&st); err != nil {
+	v, err := DecodeJSON(b)
+	if err != nil {
 		return nil, err
+	}
+	st, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not a JSON object")
 	}
 	return st, nil
 }

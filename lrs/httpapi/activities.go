@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 
@@ -34,7 +32,6 @@ func (a *API) getActivity(c *gin.Context) {
 // replyWithETag answers 200 with a JSON body and its ETag: the resource has concurrency controls
 // (Communication 2.4, 2.5), and a GET answer carries the quoted hex SHA-1 of its content (3.1).
 func replyWithETag(c *gin.Context, body []byte) {
-	sum := sha1.Sum(body)
-	c.Header("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+	c.Header("ETag", `"`+lrs.ETag(body)+`"`)
 	c.Data(http.StatusOK, "application/json", body)
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -20,15 +19,9 @@ func (a *API) getAgents(c *gin.Context) {
 		a.fail(c, fmt.Errorf("%w: the agent parameter is required", lrs.ErrBadRequest))
 		return
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(param)))
-	dec.UseNumber()
-	var agent any
-	if err := dec.Decode(&agent); err != nil {
+	agent, err := lrs.DecodeJSON([]byte(param))
+	if err != nil {
 		a.fail(c, fmt.Errorf("%w: the agent parameter is not valid JSON: %v", lrs.ErrBadRequest, err))
-		return
-	}
-	if dec.More() {
-		a.fail(c, fmt.Errorf("%w: the agent parameter has data after the JSON object", lrs.ErrBadRequest))
 		return
 	}
 	person, err := lrs.PersonOf(agent, versionOf(c))

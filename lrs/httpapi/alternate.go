@@ -63,8 +63,12 @@ func (a *API) rewrite(w http.ResponseWriter, r *http.Request) (*http.Request, st
 	case !slices.Contains(altMethods, method):
 		return nil, version, badRequest(fmt.Sprintf("method %q is not one of %s", method, strings.Join(altMethods, ", ")))
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		return nil, version, badRequest("an alternate request (method parameter) must have Content-Type application/x-www-form-urlencoded")
+	// The spec asks for application/x-www-form-urlencoded (SHOULD*), but IE's XDomainRequest,
+	// which the syntax exists for, sends text/plain or no Content-Type; the body is a form anyway.
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" && mt != "text/plain" {
+			return nil, version, badRequest("an alternate request (method parameter) must have Content-Type application/x-www-form-urlencoded, text/plain or none")
+		}
 	}
 	// As limitBody does for every other request, which this one only reaches after being read.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(a.cfg.BodyTimeout))
@@ -99,6 +103,13 @@ func (a *API) rewrite(w http.ResponseWriter, r *http.Request) (*http.Request, st
 	version, supported := a.statedVersion(named)
 	if supported && version == lrs.Version200 {
 		return nil, version, badRequest("the alternate request syntax (method parameter) was removed in xAPI 2.0")
+	}
+	// Any page can make a browser send this form POST cross-site without a preflight, and the
+	// browser adds the Basic credentials it has cached for the LRS to the Authorization header.
+	// So the credentials must be in the form, which only their holder can put there; the form
+	// field replaces the header below. The clients the syntax exists for cannot set headers.
+	if headers.Get("Authorization") == "" {
+		return nil, version, fmt.Errorf("%w: an alternate request (method parameter) must carry its credentials in the Authorization form field; the HTTP Authorization header is not used for it", lrs.ErrUnauthorized)
 	}
 	content, hasContent := form["content"]
 	delete(form, "content")
@@ -153,7 +164,9 @@ func (a *API) statedVersion(header string) (string, bool) {
 func badRequest(msg string) error { return fmt.Errorf("%w: %s", lrs.ErrBadRequest, msg) }
 
 // refuse answers an alternate request that never reaches the engine with the API's error body,
-// stating the version as the version middleware does on every xAPI response.
+// stating the version as the version middleware does on every xAPI response. A 401 here has no
+// Basic challenge: a browser would answer it with the header, which this syntax does not use,
+// and a page on another site could make it prompt the user for the LRS's credentials.
 func (a *API) refuse(w http.ResponseWriter, r *http.Request, version string, err error) {
 	code := status(err)
 	a.log.InfoContext(r.Context(), "alternate request refused", "status", code, "err", err)

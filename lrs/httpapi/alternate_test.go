@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -104,6 +106,8 @@ func TestAlternateStatements(t *testing.T) {
 
 // Communication 1.3: the form fields Authorization, X-Experience-API-Version, Content-Type and
 // Content-Length are treated as headers (and win over the HTTP headers); the others are the query.
+// Credentials must be in the form: the HTTP Authorization header is never used (see
+// TestAlternateCrossSite).
 func TestAlternateHeaders(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	st := statementJSON(t)
@@ -133,10 +137,12 @@ func TestAlternateHeaders(t *testing.T) {
 		says    string
 	}{
 		{"form credentials and version", "-", "-", e.form("writer", "content", st), http.StatusNoContent, ""},
-		{"HTTP credentials and version", "admin", "1.0.3", without("admin", "Authorization", "X-Experience-API-Version"), http.StatusNoContent, ""},
+		{"HTTP version", "-", "1.0.3", without("admin", "X-Experience-API-Version"), http.StatusNoContent, ""},
+		{"HTTP credentials are not used", "admin", "1.0.3", without("admin", "Authorization"), http.StatusUnauthorized, "Authorization form field"},
+		{"empty Authorization field", "admin", "-", set("admin", "Authorization", ""), http.StatusUnauthorized, "Authorization form field"},
 		{"form credentials win", "admin", "-", e.form("reader", "content", st), http.StatusForbidden, "scope"},
 		{"form version wins", "-", "1.0.3", set("admin", "X-Experience-API-Version", "0.8"), http.StatusBadRequest, `"0.8" is not supported`},
-		{"no credentials", "-", "-", without("admin", "Authorization"), http.StatusUnauthorized, "credentials"},
+		{"no credentials", "-", "-", without("admin", "Authorization"), http.StatusUnauthorized, "Authorization form field"},
 		{"wrong credentials", "-", "-", set("admin", "Authorization", "Basic eDp5"), http.StatusUnauthorized, ""},
 		{"no version", "-", "-", without("admin", "X-Experience-API-Version"), http.StatusBadRequest, "X-Experience-API-Version header is required"},
 		{"field names in any case", "-", "-", lowerCase, http.StatusNoContent, ""},
@@ -192,7 +198,7 @@ func TestAlternateRefused(t *testing.T) {
 		{name: "2.0 in the header", query: "method=GET", version: "2.0.0", body: "limit=1",
 			status: 400, says: "removed in xAPI 2.0", statedVer: "2.0.0"},
 		{name: "2.0 without a form", query: "method=GET", version: "2.0.0", contentType: "-",
-			status: 400, says: "x-www-form-urlencoded", statedVer: "2.0.0"},
+			status: 400, says: "removed in xAPI 2.0", statedVer: "2.0.0"},
 		{name: "other query parameter", query: "method=PUT&statementId=" + uuid.NewString(), body: good.Encode(),
 			status: 400, says: "no other query parameter"},
 		{name: "method twice", query: "method=PUT&method=PUT", body: good.Encode(), status: 400, says: "no other query parameter"},
@@ -203,13 +209,13 @@ func TestAlternateRefused(t *testing.T) {
 		{name: "not a POST", method: http.MethodPut, query: "method=POST", body: good.Encode(), status: 400, says: "must be a POST"},
 		{name: "not a POST under 1.0.3", method: http.MethodGet, query: "method=GET", version: "1.0.3", status: 400, says: "must be a POST", statedVer: "1.0.3"},
 		{name: "JSON body", query: "method=PUT", contentType: "application/json", body: st, status: 400, says: "x-www-form-urlencoded"},
-		{name: "no Content-Type", query: "method=PUT", contentType: "-", body: good.Encode(), status: 400, says: "x-www-form-urlencoded"},
 		{name: "body not a form", query: "method=PUT", body: "a=%zz", status: 400, says: "not a valid form"},
-		{name: "PUT without content", query: "method=PUT", body: "statementId=" + uuid.NewString(), status: 400, says: "form field content"},
-		{name: "POST without content", query: "method=POST", status: 400, says: "form field content"},
+		{name: "PUT without content", query: "method=PUT", body: e.form("admin", "statementId", uuid.NewString()).Encode(),
+			status: 400, says: "form field content", statedVer: "1.0.3"},
+		{name: "POST without content", query: "method=POST", body: e.form("admin").Encode(), status: 400, says: "form field content", statedVer: "1.0.3"},
 		{name: "content twice", query: "method=PUT", body: with("add", "content", st), status: 400, says: "content is given more than once", statedVer: "1.0.3"},
 		{name: "header twice", query: "method=PUT", body: with("add", "authorization", "Basic eDp5"), status: 400, says: "Authorization is given more than once"},
-		{name: "content not UTF-8", query: "method=POST", body: "content=%FF", status: 400, says: "UTF-8"},
+		{name: "content not UTF-8", query: "method=POST", body: e.form("admin", "content", "\xff").Encode(), status: 400, says: "UTF-8", statedVer: "1.0.3"},
 		{name: "body too large", query: "method=POST", body: "content=" + strings.Repeat("x", 5000), status: 413, says: "too large"},
 	}
 	for _, c := range cases {
@@ -241,6 +247,88 @@ func TestAlternateRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Communication 1.3: the client SHOULD* send the form as application/x-www-form-urlencoded, but
+// IE's XDomainRequest, which the syntax exists for, can send only text/plain or no Content-Type.
+// The body is taken for a form under those three and refused under any other.
+func TestAlternateContentType(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	cases := []struct {
+		contentType string // "" for none
+		status      int
+	}{
+		{formType, http.StatusNoContent},
+		{formType + "; charset=UTF-8", http.StatusNoContent},
+		{"text/plain", http.StatusNoContent},
+		{"text/plain;charset=UTF-8", http.StatusNoContent},
+		{"Text/Plain; charset=windows-1252", http.StatusNoContent},
+		{"", http.StatusNoContent},
+		{"application/json", http.StatusBadRequest},
+		{"multipart/form-data; boundary=b", http.StatusBadRequest},
+		{"text/html", http.StatusBadRequest},
+		{";;", http.StatusBadRequest},
+	}
+	for _, c := range cases {
+		t.Run(cmp.Or(c.contentType, "none"), func(t *testing.T) {
+			f := e.form("writer", "statementId", uuid.NewString(), "content", statementJSON(t))
+			r := e.do(req{method: http.MethodPost, path: "/xapi/statements?method=PUT", body: f.Encode(),
+				as: "-", version: "-", header: map[string]string{"Content-Type": c.contentType}})
+			expect(t, r, c.status)
+			if c.status == http.StatusBadRequest && !strings.Contains(errorOf(t, r), "text/plain") {
+				t.Errorf("error body %s does not name the accepted types", r.body)
+			}
+		})
+	}
+}
+
+// A page on another site can make a browser POST a form to the LRS without a CORS preflight,
+// and the browser adds the Basic credentials it has cached for the LRS. An alternate request
+// therefore takes credentials only from its form: forged requests that rely on the header are
+// refused and change nothing.
+func TestAlternateCrossSite(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	state := url.Values{"activityId": {"https://yrkesresan.se/courses/bou-ny-1"}, "agent": {`{"mbox":"mailto:learner@yrkesresan.se"}`}}
+	one := url.Values{"stateId": {"progress"}}
+	for k, v := range state {
+		one[k] = v
+	}
+	expect(t, e.do(req{method: http.MethodPut, path: "/xapi/activities/state?" + one.Encode(), body: `{"page":3}`}), http.StatusNoContent)
+	id := uuid.NewString()
+	st := statementJSON(t, func(s map[string]any) { s["id"] = id })
+
+	// forged is what the page makes the browser send: the form without Authorization, with the
+	// browser's cached credentials (admin's) in the header.
+	forged := func(contentType, method, path string, f url.Values) resp {
+		f.Set("X-Experience-API-Version", "1.0.3")
+		return e.do(req{method: http.MethodPost, path: path + "?method=" + method, body: f.Encode(), as: "admin", version: "-",
+			header: map[string]string{"Content-Type": contentType, "Origin": "https://evil.example"}})
+	}
+	// Every Content-Type a page can send without a preflight that the syntax accepts.
+	for _, ct := range []string{formType, "text/plain"} {
+		t.Run(ct, func(t *testing.T) {
+			for _, r := range []resp{
+				forged(ct, http.MethodDelete, "/xapi/activities/state", url.Values(maps.Clone(state))),
+				forged(ct, http.MethodDelete, "/xapi/activities/state", url.Values(maps.Clone(one))),
+				forged(ct, http.MethodPost, "/xapi/statements", url.Values{"content": {st}}),
+			} {
+				expect(t, r, http.StatusUnauthorized)
+				if !strings.Contains(errorOf(t, r), "Authorization form field") {
+					t.Errorf("error body %s does not say where the credentials go", r.body)
+				}
+				if got := r.Header.Get("WWW-Authenticate"); got != "" {
+					t.Errorf("refusal challenges with %q: the browser would prompt for credentials the syntax does not use", got)
+				}
+			}
+		})
+	}
+
+	r := e.do(req{path: "/xapi/activities/state?" + one.Encode()})
+	expect(t, r, http.StatusOK)
+	if string(r.body) != `{"page":3}` {
+		t.Errorf("state document is now %s", r.body)
+	}
+	expect(t, e.do(req{path: "/xapi/statements?statementId=" + id}), http.StatusNotFound)
 }
 
 // Communication 1.3: the rewrite serves every resource; here PUT, GET and DELETE of a state
@@ -275,24 +363,31 @@ func TestAlternateStateDocument(t *testing.T) {
 }
 
 // FuzzAlternate: no alternate request, however malformed, may crash the server or get a 5xx.
+// The body follows valid form credentials, so that requests get past authentication.
+// Header values net/http refuses to send are skipped.
 func FuzzAlternate(f *testing.F) {
-	for _, seed := range []struct{ method, body string }{
-		{"PUT", "statementId=00000000-0000-4000-8000-000000000000&content=%7B%7D"},
-		{"POST", "content=%5B%5D&Content-Type=application%2Fjson&Content-Length=2"},
-		{"GET", "limit=1&X-Experience-API-Version=1.0.3"},
-		{"GET", "X-Experience-API-Version=2.0.0"},
-		{"DELETE", "content=x&content=y"},
-		{"HEAD", "Content-Length=-1"},
-		{"PATCH", "%"},
-		{"", ";"},
+	for _, seed := range []struct{ method, body, contentType string }{
+		{"PUT", "statementId=00000000-0000-4000-8000-000000000000&content=%7B%7D", formType},
+		{"POST", "content=%5B%5D&Content-Type=application%2Fjson&Content-Length=2", "text/plain"},
+		{"GET", "limit=1&X-Experience-API-Version=1.0.3", ""},
+		{"GET", "X-Experience-API-Version=2.0.0", formType},
+		{"DELETE", "content=x&content=y", "text/plain; charset=utf-8"},
+		{"HEAD", "Content-Length=-1", formType},
+		{"GET", "Authorization=", formType},
+		{"PATCH", "%", "multipart/form-data"},
+		{"", ";", ";"},
 	} {
-		f.Add(seed.method, seed.body)
+		f.Add(seed.method, seed.body, seed.contentType)
 	}
 	e := newEnv(f, httpapi.Config{})
-	f.Fuzz(func(t *testing.T, method, body string) {
+	creds := url.Values{"Authorization": {e.form("admin").Get("Authorization")}}.Encode()
+	f.Fuzz(func(t *testing.T, method, body, contentType string) {
+		if strings.ContainsFunc(contentType, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			t.Skip()
+		}
 		e.t = t
-		r := e.do(req{method: http.MethodPost, path: "/xapi/statements?method=" + url.QueryEscape(method), body: body,
-			header: map[string]string{"Content-Type": formType}})
+		r := e.do(req{method: http.MethodPost, path: "/xapi/statements?method=" + url.QueryEscape(method), body: creds + "&" + body,
+			as: "-", header: map[string]string{"Content-Type": contentType}})
 		if r.StatusCode >= 500 {
 			t.Fatalf("status %d for method %q, body %q: %s", r.StatusCode, method, body, r.body)
 		}

@@ -2,11 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -128,9 +127,7 @@ func (a *API) documentIDs(c *gin.Context, key lrs.DocumentKey) {
 		a.fail(c, err)
 		return
 	}
-	sum := sha1.Sum(body)
-	c.Header("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
-	c.Data(http.StatusOK, "application/json", body)
+	replyWithETag(c, body)
 }
 
 // writeDocument handles PUT and POST of one document.
@@ -150,6 +147,10 @@ func (a *API) writeDocument(r docResource, write func(context.Context, lrs.Docum
 			return
 		}
 		w.Content, w.ContentType = content, c.GetHeader("Content-Type")
+		if _, _, err := mime.ParseMediaType(w.ContentType); w.ContentType != "" && err != nil {
+			a.fail(c, fmt.Errorf("%w: Content-Type %q is not a media type: %v", lrs.ErrBadRequest, w.ContentType, err))
+			return
+		}
 		if err := write(c.Request.Context(), w); err != nil {
 			a.fail(c, err)
 			return
@@ -169,6 +170,8 @@ func (a *API) deleteDocument(r docResource) gin.HandlerFunc {
 		switch {
 		case w.Key.ID != "":
 			err = a.svc.DeleteDocument(c.Request.Context(), w)
+		case w.IfMatch != "" || w.IfNoneMatch != "":
+			err = fmt.Errorf("%w: If-Match and If-None-Match apply to a single document; give %s", lrs.ErrBadRequest, r.idParam)
 		case r.kind == lrs.DocState:
 			err = a.svc.DeleteDocuments(c.Request.Context(), w.Key)
 		default:

@@ -806,6 +806,7 @@ func TestDocumentBadParameters(t *testing.T) {
 		{"state activityId not an IRI", state.with("activityId", "not an iri").url("s"), nil, "activityId"},
 		{"state without agent", state.with("agent", "").url("s"), nil, "agent"},
 		{"state agent malformed JSON", state.with("agent", `{"mbox":"mailto:a@b.se"`).url("s"), nil, "agent"},
+		{"state agent followed by a stray brace", state.with("agent", `{"mbox":"mailto:a@b.se"}}`).url("s"), nil, "agent"},
 		{"state agent not an object", state.with("agent", `"mailto:a@b.se"`).url("s"), nil, "agent"},
 		{"state agent without identifier", state.with("agent", `{"name":"Nobody"}`).url("s"), nil, "agent"},
 		{"state agent mbox not mailto", state.with("agent", `{"mbox":"a@b.se"}`).url("s"), nil, "agent"},
@@ -855,6 +856,42 @@ func TestDocumentBadParameters(t *testing.T) {
 	for _, d := range docResources() {
 		if got := e.docIDs(t, d); len(got) != 0 {
 			t.Errorf("%s: a refused request stored %q", d.name, got)
+		}
+	}
+}
+
+// Conditions name one document's ETag, so a DELETE of every state document with one is refused
+// rather than ignored (3.1), and deletes nothing.
+func TestStateDeleteAllRefusesConditions(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	d := stateRes()
+	e.put(t, d, "s", "text/plain", []byte("x"))
+	for _, h := range []string{"If-Match", "If-None-Match"} {
+		r := e.do(req{method: http.MethodDelete, path: d.url(""), header: map[string]string{h: `"` + etagOf([]byte("x")) + `"`}})
+		expect(t, r, http.StatusBadRequest)
+		if msg := errorMessage(t, r); !strings.Contains(msg, "single document") {
+			t.Errorf("%s: error %q does not explain", h, msg)
+		}
+	}
+	if got := e.docIDs(t, d); !slices.Equal(got, []string{"s"}) {
+		t.Errorf("after refused DELETEs: %q, want the document kept", got)
+	}
+}
+
+// A Content-Type that is not a media type is refused: it is stored and served back as sent.
+func TestDocumentMalformedContentType(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	for _, d := range docResources() {
+		for _, method := range []string{http.MethodPut, http.MethodPost} {
+			r := e.do(req{method: method, path: d.url("ct"), body: "x",
+				header: map[string]string{"Content-Type": "not a type;;", "If-None-Match": "*"}})
+			expect(t, r, http.StatusBadRequest)
+			if msg := errorMessage(t, r); !strings.Contains(msg, "Content-Type") {
+				t.Errorf("%s %s: error %q does not name Content-Type", d.name, method, msg)
+			}
+		}
+		if got := e.docIDs(t, d); len(got) != 0 {
+			t.Errorf("%s: stored %q", d.name, got)
 		}
 	}
 }

@@ -30,7 +30,7 @@ type errorBody struct {
 // status maps an error of the core or of request handling to its HTTP status, in one place.
 func status(err error) int {
 	switch {
-	case errors.Is(err, errTooLarge), errors.Is(err, lrs.ErrTooLarge):
+	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errTimeout):
 		return http.StatusRequestTimeout

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -126,10 +124,8 @@ func (p *parser) agent(version string) map[string]any {
 	if s == "" {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	var a any
-	if err := dec.Decode(&a); err != nil {
+	a, err := lrs.DecodeJSON([]byte(s))
+	if err != nil {
 		p.check(false, "agent must be a JSON Agent or Group object: "+err.Error())
 		return nil
 	}

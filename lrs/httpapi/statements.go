@@ -125,14 +125,9 @@ func decodeStatements(body []byte, version string) (sts []map[string]any, isArra
 			return nil, false, fmt.Errorf("%w: %v", lrs.ErrBadRequest, err)
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := lrs.DecodeJSON(body)
+	if err != nil {
 		return nil, false, fmt.Errorf("%w: the statements are not valid JSON: %v", lrs.ErrBadRequest, err)
-	}
-	if dec.More() {
-		return nil, false, fmt.Errorf("%w: the statements are followed by data after the JSON value", lrs.ErrBadRequest)
 	}
 	switch v := v.(type) {
 	case map[string]any:

@@ -566,11 +566,14 @@ func TestRequestLimits(t *testing.T) {
 		"invalid utf-8": "{\"actor\":\"\xff\"}",
 		"attachment without fileUrl": `{"actor":{"mbox":"mailto:a@b.se"},"verb":{"id":"http://v.se/x"},"object":{"id":"http://a.se/1"},
 			"attachments":[{"usageType":"http://a.se/u","display":{"en":"x"},"contentType":"text/plain","length":1,"sha2":"` + strings.Repeat("a", 64) + `"}]}`,
-		"not json":        "{",
-		"trailing data":   `{"a":1} {}`,
-		"scalar":          `"statement"`,
-		"array of scalar": `[1]`,
-		"empty array":     `[]`,
+		"not json":      "{",
+		"trailing data": `{"a":1} {}`,
+		// Decoder.More does not see a stray closer: a valid statement followed by one is refused.
+		"valid statement and a stray }": `{"actor":{"mbox":"mailto:a@b.se"},"verb":{"id":"http://v.se/x"},"object":{"id":"http://a.se/1"}}}`,
+		"valid statement and a stray ]": `{"actor":{"mbox":"mailto:a@b.se"},"verb":{"id":"http://v.se/x"},"object":{"id":"http://a.se/1"}}]`,
+		"scalar":                        `"statement"`,
+		"array of scalar":               `[1]`,
+		"empty array":                   `[]`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			expect(t, e.do(req{method: http.MethodPost, path: "/xapi/statements", body: body}), http.StatusBadRequest)
