@@ -22,13 +22,49 @@ type Store struct {
 	dir string
 }
 
-// Open returns the blob store in dir, creating the directory if needed.
+// Open returns the blob store in dir, creating dir (not its parent) and its layout if needed:
+// tmp/ for writes in progress and the 256 directories blobs are spread over. With all of them
+// made durable here, a blob's own name is the only directory entry PutBlob adds.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+	s := &Store{dir: dir}
+	if err := s.layout(); err != nil {
 		return nil, fmt.Errorf("open blob store: %w", err)
 	}
-	return &Store{dir: dir}, nil
+	return s, nil
 }
+
+// layout makes the directories Open promises, empties tmp/, and makes both durable.
+func (s *Store) layout() error {
+	dirs := []string{s.dir, s.tmp()}
+	for i := range 256 {
+		dirs = append(dirs, filepath.Join(s.dir, fmt.Sprintf("%02x", i)))
+	}
+	for _, d := range dirs {
+		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+	// Files in tmp/ are writes a crash interrupted. (Should another process have the store open,
+	// a write it has in progress fails, unacknowledged.)
+	leftovers, err := os.ReadDir(s.tmp())
+	if err != nil {
+		return err
+	}
+	for _, f := range leftovers {
+		if err := os.Remove(filepath.Join(s.tmp(), f.Name())); err != nil {
+			return err
+		}
+	}
+	// Synced even when nothing was created: a crash may have come between an earlier Open's
+	// Mkdir and its sync.
+	if err := syncDir(filepath.Dir(s.dir)); err != nil {
+		return err
+	}
+	return syncDir(s.dir)
+}
+
+// tmp is the directory of writes in progress.
+func (s *Store) tmp() string { return filepath.Join(s.dir, "tmp") }
 
 // path spreads blobs over 256 subdirectories so no directory grows huge.
 func (s *Store) path(sum string) string {
@@ -42,9 +78,10 @@ func (s *Store) PutBlob(ctx context.Context, sum string, r io.Reader) error {
 	}
 	final := s.path(sum)
 	if _, err := os.Stat(final); err == nil {
-		return nil
+		// Possibly renamed by a writer that has not synced the directory yet (or crashed first).
+		return syncDir(filepath.Dir(final))
 	}
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	tmp, err := os.CreateTemp(s.tmp(), "put-*")
 	if err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
@@ -54,9 +91,6 @@ func (s *Store) PutBlob(ctx context.Context, sum string, r io.Reader) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("put blob: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {

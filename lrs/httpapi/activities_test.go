@@ -6,8 +6,10 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,16 +251,42 @@ func TestConcurrentDefinitions(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	const id = "https://yrkesresan.se/courses/concurrent"
 	tags := []string{"en", "sv", "fi", "de", "fr", "es", "it", "nl", "da", "nb", "pl", "pt", "et", "lv", "lt", "cs"}
-	statuses := make(chan int, len(tags))
-	for _, tag := range tags {
-		go func() {
-			st := statement(withObject(activityObject(id, map[string]any{"name": langMap(tag, "name in "+tag)})))
-			statuses <- e.do(req{method: http.MethodPost, path: "/xapi/statements", body: st}).StatusCode
-		}()
+	// Only the test goroutine may fail the test (e.do can), so the POSTs report back instead.
+	type result struct {
+		status int
+		body   []byte
+		err    error
 	}
-	for range tags {
-		if status := <-statuses; status != http.StatusOK {
-			t.Fatalf("POST: status %d", status)
+	results := make([]result, len(tags))
+	creds := e.creds["admin"]
+	var wg sync.WaitGroup
+	for i, tag := range tags {
+		st, err := json.Marshal(statement(withObject(activityObject(id, map[string]any{"name": langMap(tag, "name in "+tag)}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hr, err := http.NewRequest(http.MethodPost, e.srv.URL+"/xapi/statements", bytes.NewReader(st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hr.Header.Set("Content-Type", "application/json")
+		hr.Header.Set("X-Experience-API-Version", "1.0.3")
+		hr.SetBasicAuth(creds[0], creds[1])
+		wg.Go(func() {
+			res, err := e.srv.Client().Do(hr)
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			defer res.Body.Close()
+			results[i].status = res.StatusCode
+			results[i].body, results[i].err = io.ReadAll(res.Body)
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.err != nil || r.status != http.StatusOK {
+			t.Fatalf("POST of %s: status %d, %v; body %s", tags[i], r.status, r.err, r.body)
 		}
 	}
 	name, _ := e.activity(id, "")["definition"].(map[string]any)["name"].(map[string]any)

@@ -98,6 +98,15 @@ func (r resp) json(t testing.TB, v any) {
 
 func (e *testEnv) do(r req) resp {
 	e.t.Helper()
+	res, err := e.send(r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// send is do for goroutines other than the test's, which must not call t.Fatal.
+func (e *testEnv) send(r req) (resp, error) {
 	var body io.Reader
 	switch b := r.body.(type) {
 	case nil:
@@ -108,7 +117,7 @@ func (e *testEnv) do(r req) resp {
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {
-			e.t.Fatal(err)
+			return resp{}, err
 		}
 		body = bytes.NewReader(enc)
 	}
@@ -117,7 +126,7 @@ func (e *testEnv) do(r req) resp {
 	}
 	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
@@ -144,14 +153,14 @@ func (e *testEnv) do(r req) resp {
 	}
 	res, err := e.srv.Client().Do(hr)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
-	return resp{Response: res, body: b}
+	return resp{Response: res, body: b}, nil
 }
 
 // expect fails the test unless the response has the status.
