@@ -106,10 +106,11 @@ func (a *API) rewrite(w http.ResponseWriter, r *http.Request) (*http.Request, st
 	}
 	// Any page can make a browser send this form POST cross-site without a preflight, and the
 	// browser adds the Basic credentials it has cached for the LRS to the Authorization header.
-	// So the credentials must be in the form, which only their holder can put there; the form
-	// field replaces the header below. The clients the syntax exists for cannot set headers.
-	if headers.Get("Authorization") == "" {
-		return nil, version, fmt.Errorf("%w: an alternate request (method parameter) must carry its credentials in the Authorization form field; the HTTP Authorization header is not used for it", lrs.ErrUnauthorized)
+	// A browser marks such a request with Origin; from a page, then, the credentials must be in
+	// the form, which only their holder can put there. The browser clients the syntax exists for
+	// cannot set headers anyway; other clients (no Origin) may use the header, as the spec allows.
+	if r.Header.Get("Origin") != "" && headers.Get("Authorization") == "" {
+		return nil, version, fmt.Errorf("%w: an alternate request (method parameter) from a web page must carry its credentials in the Authorization form field; the HTTP Authorization header is not used for it", lrs.ErrUnauthorized)
 	}
 	content, hasContent := form["content"]
 	delete(form, "content")

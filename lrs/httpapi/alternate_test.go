@@ -106,8 +106,8 @@ func TestAlternateStatements(t *testing.T) {
 
 // Communication 1.3: the form fields Authorization, X-Experience-API-Version, Content-Type and
 // Content-Length are treated as headers (and win over the HTTP headers); the others are the query.
-// Credentials must be in the form: the HTTP Authorization header is never used (see
-// TestAlternateCrossSite).
+// A client that is not a web page may send its credentials in the HTTP header instead; from a web
+// page (Origin) they must be in the form (see TestAlternateCrossSite).
 func TestAlternateHeaders(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	st := statementJSON(t)
@@ -138,11 +138,11 @@ func TestAlternateHeaders(t *testing.T) {
 	}{
 		{"form credentials and version", "-", "-", e.form("writer", "content", st), http.StatusNoContent, ""},
 		{"HTTP version", "-", "1.0.3", without("admin", "X-Experience-API-Version"), http.StatusNoContent, ""},
-		{"HTTP credentials are not used", "admin", "1.0.3", without("admin", "Authorization"), http.StatusUnauthorized, "Authorization form field"},
-		{"empty Authorization field", "admin", "-", set("admin", "Authorization", ""), http.StatusUnauthorized, "Authorization form field"},
+		{"HTTP credentials", "admin", "1.0.3", without("admin", "Authorization"), http.StatusNoContent, ""},
+		{"empty Authorization field", "admin", "-", set("admin", "Authorization", ""), http.StatusUnauthorized, ""},
 		{"form credentials win", "admin", "-", e.form("reader", "content", st), http.StatusForbidden, "scope"},
 		{"form version wins", "-", "1.0.3", set("admin", "X-Experience-API-Version", "0.8"), http.StatusBadRequest, `"0.8" is not supported`},
-		{"no credentials", "-", "-", without("admin", "Authorization"), http.StatusUnauthorized, "Authorization form field"},
+		{"no credentials", "-", "-", without("admin", "Authorization"), http.StatusUnauthorized, "credentials"},
 		{"wrong credentials", "-", "-", set("admin", "Authorization", "Basic eDp5"), http.StatusUnauthorized, ""},
 		{"no version", "-", "-", without("admin", "X-Experience-API-Version"), http.StatusBadRequest, "X-Experience-API-Version header is required"},
 		{"field names in any case", "-", "-", lowerCase, http.StatusNoContent, ""},
