@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -11,29 +10,10 @@ import (
 	"net/url"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/yrkesresan/lrs/lrs"
 	"github.com/yrkesresan/lrs/lrs/httpapi"
 )
-
-// addScopedClient gives the environment one more client.
-func addScopedClient(t *testing.T, e *testEnv, name string, scopes ...lrs.Scope) {
-	t.Helper()
-	key, secret, err := lrs.NewCredentials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, err := lrs.HashSecret(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := lrs.Client{Key: key, SecretHash: hash, Name: name, Scopes: scopes, Created: time.Now()}
-	if err := e.store.PutClient(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	e.creds[name] = [2]string{key, secret}
-}
 
 // activity fetches the Activities resource for id as the client.
 func (e *testEnv) activity(id, as string) map[string]any {
@@ -151,7 +131,7 @@ func TestActivitiesFromContextAndSubStatements(t *testing.T) {
 // representation of any ... Activities"; this LRS does not make a first one either.
 func TestActivityDefinitionsNeedDefine(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
-	addScopedClient(t, e, "definer", lrs.ScopeStatementsWrite, lrs.ScopeDefine)
+	e.addClient(t, "definer", lrs.ScopeStatementsWrite, lrs.ScopeDefine)
 	const id = "https://yrkesresan.se/courses/scoped"
 	send := func(as string, name map[string]any) {
 		t.Helper()
@@ -175,8 +155,8 @@ func TestActivityDefinitionsNeedDefine(t *testing.T) {
 // Communication 2.5 parameters (XAPI-00250), 1.3 (unknown parameters), access, and HEAD (1.1).
 func TestActivitiesRequests(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
-	addScopedClient(t, e, "definer", lrs.ScopeDefine)
-	addScopedClient(t, e, "allread", lrs.ScopeAllRead)
+	e.addClient(t, "definer", lrs.ScopeDefine)
+	e.addClient(t, "allread", lrs.ScopeAllRead)
 	const id = "https://yrkesresan.se/courses/bou-ny-1"
 	e.post(statement())
 	path := "/xapi/activities?activityId=" + url.QueryEscape(id)

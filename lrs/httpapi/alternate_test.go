@@ -48,20 +48,6 @@ func statementJSON(t testing.TB, edits ...func(map[string]any)) string {
 	return string(b)
 }
 
-// errorOf is the message of an error response, which must have the API's error body.
-func errorOf(t testing.TB, r resp) string {
-	t.Helper()
-	var body struct {
-		Status int
-		Error  string
-	}
-	r.json(t, &body)
-	if body.Status != r.StatusCode {
-		t.Errorf("error body %s, status %d", r.body, r.StatusCode)
-	}
-	return body.Error
-}
-
 // Communication 1.3: every method on the statements resource through the alternate syntax, with
 // credentials and version as form fields and the query parameters in the form.
 func TestAlternateStatements(t *testing.T) {
@@ -159,7 +145,7 @@ func TestAlternateHeaders(t *testing.T) {
 			r := e.do(req{method: http.MethodPost, path: "/xapi/statements?method=PUT", body: c.form.Encode(),
 				as: c.as, version: c.version, header: map[string]string{"Content-Type": formType}})
 			expect(t, r, c.status)
-			if c.says != "" && !strings.Contains(errorOf(t, r), c.says) {
+			if c.says != "" && !strings.Contains(errorMessage(t, r), c.says) {
 				t.Errorf("body %s does not say %q", r.body, c.says)
 			}
 		})
@@ -239,7 +225,7 @@ func TestAlternateRefused(t *testing.T) {
 			}
 			r := e.do(req{method: c.method, path: "/xapi/statements?" + c.query, body: c.body, as: "-", version: c.version, header: h})
 			expect(t, r, c.status)
-			if !strings.Contains(errorOf(t, r), c.says) {
+			if !strings.Contains(errorMessage(t, r), c.says) {
 				t.Errorf("error body %s, want status %d saying %q", r.body, c.status, c.says)
 			}
 			if got := r.Header.Get("X-Experience-API-Version"); got != c.statedVer {
@@ -275,7 +261,7 @@ func TestAlternateContentType(t *testing.T) {
 			r := e.do(req{method: http.MethodPost, path: "/xapi/statements?method=PUT", body: f.Encode(),
 				as: "-", version: "-", header: map[string]string{"Content-Type": c.contentType}})
 			expect(t, r, c.status)
-			if c.status == http.StatusBadRequest && !strings.Contains(errorOf(t, r), "text/plain") {
+			if c.status == http.StatusBadRequest && !strings.Contains(errorMessage(t, r), "text/plain") {
 				t.Errorf("error body %s does not name the accepted types", r.body)
 			}
 		})
@@ -313,7 +299,7 @@ func TestAlternateCrossSite(t *testing.T) {
 				forged(ct, http.MethodPost, "/xapi/statements", url.Values{"content": {st}}),
 			} {
 				expect(t, r, http.StatusUnauthorized)
-				if !strings.Contains(errorOf(t, r), "Authorization form field") {
+				if !strings.Contains(errorMessage(t, r), "Authorization form field") {
 					t.Errorf("error body %s does not say where the credentials go", r.body)
 				}
 				if got := r.Header.Get("WWW-Authenticate"); got != "" {

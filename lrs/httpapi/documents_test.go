@@ -148,20 +148,6 @@ func (e *testEnv) unchanged(t testing.TB, d docRes, id string, before resp) {
 	}
 }
 
-// errorMessage is the error text of an error response.
-func errorMessage(t testing.TB, r resp) string {
-	t.Helper()
-	var body struct {
-		Status int
-		Error  string
-	}
-	r.json(t, &body)
-	if body.Status != r.StatusCode || body.Error == "" {
-		t.Fatalf("error body %s does not state status %d and a message", r.body, r.StatusCode)
-	}
-	return body.Error
-}
-
 // etagOf is the ETag 3.1 requires: the quoted, lower-case hex SHA-1 of the content.
 func etagOf(content []byte) string {
 	sum := sha1.Sum(content)
@@ -910,24 +896,6 @@ func TestDocumentUnknownActivityAndAgent(t *testing.T) {
 		}
 		e.put(t, d, "first", "application/json", []byte(`{}`))
 	}
-}
-
-// addClient gives the environment one more client with the scopes.
-func (e *testEnv) addClient(t testing.TB, name string, scopes ...lrs.Scope) {
-	t.Helper()
-	key, secret, err := lrs.NewCredentials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, err := lrs.HashSecret(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := lrs.Client{Key: key, SecretHash: hash, Name: name, Scopes: scopes, Created: time.Now()}
-	if err := e.store.PutClient(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	e.creds[name] = [2]string{key, secret}
 }
 
 // Authorization scopes (1.0.3 Part Three 4.2; 2.0 keeps the scope values in 4.0 / 3.2): "state"

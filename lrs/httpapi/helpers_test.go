@@ -45,19 +45,7 @@ func newEnv(t testing.TB, cfg httpapi.Config) *testEnv {
 	t.Cleanup(func() { store.Close() })
 	e := &testEnv{t: t, store: store, creds: map[string][2]string{}}
 	for name, scopes := range clientScopes {
-		key, secret, err := lrs.NewCredentials()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hash, err := lrs.HashSecret(secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := lrs.Client{Key: key, SecretHash: hash, Name: name, Scopes: scopes, Created: time.Now()}
-		if err := store.PutClient(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		e.creds[name] = [2]string{key, secret}
+		e.addClient(t, name, scopes...)
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://lrs.test"
@@ -252,4 +240,36 @@ func withContext(ctx map[string]any) func(map[string]any) {
 
 func voiding(target string) map[string]any {
 	return statement(withVerb(lrs.VerbVoided), withObject(map[string]any{"objectType": "StatementRef", "id": target}))
+}
+
+// addClient gives the environment one more client with the scopes.
+func (e *testEnv) addClient(t testing.TB, name string, scopes ...lrs.Scope) {
+	t.Helper()
+	key, secret, err := lrs.NewCredentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := lrs.HashSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := lrs.Client{Key: key, SecretHash: hash, Name: name, Scopes: scopes, Created: time.Now()}
+	if err := e.store.PutClient(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	e.creds[name] = [2]string{key, secret}
+}
+
+// errorMessage is the error text of an error response.
+func errorMessage(t testing.TB, r resp) string {
+	t.Helper()
+	var body struct {
+		Status int
+		Error  string
+	}
+	r.json(t, &body)
+	if body.Status != r.StatusCode || body.Error == "" {
+		t.Fatalf("error body %s does not state status %d and a message", r.body, r.StatusCode)
+	}
+	return body.Error
 }
