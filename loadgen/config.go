@@ -28,6 +28,12 @@ const (
 	// for State: run them with -xapi-version 1.0.3.
 	ModeStatePut Mode = "state-put"
 	ModeStateGet Mode = "state-get"
+
+	// ModeReport GETs progress reports (/api/reports beside the xAPI URL), drawn from a mix of
+	// what a municipality, a county and SKR ask (see reportQueries); ModeMetrics GETs /metrics.
+	// Both need credentials that may read reports.
+	ModeReport  Mode = "report"
+	ModeMetrics Mode = "metrics"
 )
 
 // Config is one load run.
@@ -47,6 +53,9 @@ type Config struct {
 	Seed        uint64        // seed of the generator's choices (statement ids are always random)
 	Warmup      int           // requests sent before the measured ones and left out of the figures
 	AllowRemote bool          // permit a URL whose host is not loopback
+	// Municipalities puts each learner's municipality code (one of the 290, by learner) in the
+	// progress attribution extension of every statement.
+	Municipalities bool
 }
 
 // DefaultConfig returns the configuration used when no flag is given.
@@ -103,7 +112,7 @@ func flagSet(cfg *Config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.Key, "key", "", "API key, the Basic auth user (env LRS_API_KEY)")
 	fs.StringVar(&cfg.Secret, "secret", "", "API secret (env LRS_API_SECRET)")
 	fs.StringVar(&cfg.XAPIVersion, "xapi-version", cfg.XAPIVersion, "X-Experience-API-Version header")
-	fs.StringVar((*string)(&cfg.Mode), "mode", string(cfg.Mode), "batch, single, query, state-put or state-get")
+	fs.StringVar((*string)(&cfg.Mode), "mode", string(cfg.Mode), "batch, single, query, state-put, state-get, report or metrics")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "statements per request in batch mode")
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "requests in flight at most")
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "requests per second over all workers, 0 = as fast as possible")
@@ -115,6 +124,8 @@ func flagSet(cfg *Config, stderr io.Writer) *flag.FlagSet {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the statement generator")
 	fs.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "requests sent first and left out of the figures")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", cfg.AllowRemote, "permit a URL whose host is not loopback")
+	fs.BoolVar(&cfg.Municipalities, "municipalities", cfg.Municipalities,
+		"attribute each learner to one of the 290 municipalities through the progress extension")
 	return fs
 }
 
@@ -125,8 +136,8 @@ func (c Config) Validate() error {
 		bad bool
 		msg string
 	}{
-		{!slices.Contains([]Mode{ModeBatch, ModeSingle, ModeQuery, ModeStatePut, ModeStateGet}, c.Mode),
-			fmt.Sprintf("-mode %q: want batch, single, query, state-put or state-get", c.Mode)},
+		{!slices.Contains([]Mode{ModeBatch, ModeSingle, ModeQuery, ModeStatePut, ModeStateGet, ModeReport, ModeMetrics}, c.Mode),
+			fmt.Sprintf("-mode %q: want batch, single, query, state-put, state-get, report or metrics", c.Mode)},
 		{!strings.HasPrefix(c.XAPIVersion, "1.0.") && !strings.HasPrefix(c.XAPIVersion, "2.0."),
 			fmt.Sprintf("-xapi-version %q: want 1.0.x or 2.0.x", c.XAPIVersion)},
 		{c.Batch < 1, "-batch must be at least 1"},

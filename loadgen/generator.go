@@ -8,6 +8,8 @@ import (
 	mrand "math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/yrkesresan/lrs/progress"
 )
 
 // registrationNS is the UUID v5 namespace of registrations, so that a learner's registration in a
@@ -26,6 +28,9 @@ type Generator struct {
 	rng        *mrand.Rand
 	ids        *mrand.ChaCha8 // seeded from crypto/rand
 	scratch    []byte
+	// municipalities, if set, are the codes learners are attributed to (learner i to
+	// municipalities[i % len]) through the progress extension.
+	municipalities []string
 }
 
 // NewGenerator returns a generator over learners learners and activities activities (both ≥ 1).
@@ -39,7 +44,9 @@ func NewGenerator(learners, activities int, seed uint64) *Generator {
 
 // withSeed returns a generator over the same learners and activities, with its own seed.
 func (g *Generator) withSeed(seed uint64) *Generator {
-	return newGenerator(g.learners, g.activities, seed)
+	n := newGenerator(g.learners, g.activities, seed)
+	n.municipalities = g.municipalities
+	return n
 }
 
 func newGenerator(learners int, activities []activity, seed uint64) *Generator {
@@ -67,7 +74,8 @@ func (g *Generator) AppendBatch(dst []byte, n int) []byte {
 
 // AppendStatement appends one statement to dst.
 func (g *Generator) AppendStatement(dst []byte) []byte {
-	name := learnerName(g.rng.IntN(g.learners))
+	learner := g.rng.IntN(g.learners)
+	name := learnerName(learner)
 	a := &g.activities[g.rng.IntN(len(g.activities))]
 	v := g.pickVerb(a.role)
 	dst = append(dst, `{"id":"`...)
@@ -83,6 +91,11 @@ func (g *Generator) AppendStatement(dst []byte) []byte {
 	dst = g.appendRegistration(dst, name[:], a.courseID)
 	dst = append(dst, `","platform":"Yrkesresan","language":"sv-SE","contextActivities":`...)
 	dst = append(dst, a.context...)
+	if g.municipalities != nil {
+		dst = append(dst, `,"extensions":{"`+progress.DefaultMunicipalityExtension+`":"`...)
+		dst = append(dst, g.municipalities[learner%len(g.municipalities)]...)
+		dst = append(dst, '"', '}')
+	}
 	dst = append(dst, `},"timestamp":"`...)
 	dst = g.appendTimestamp(dst)
 	return append(dst, `"}`...)
@@ -241,4 +254,17 @@ func appendDuration(dst []byte, cs int) []byte {
 	}
 	dst = strconv.AppendInt(dst, int64(cs/100%60), 10)
 	return append(dst, '.', byte('0'+cs/10%10), byte('0'+cs%10), 'S')
+}
+
+// municipalityCodes are the 290 municipality codes.
+func municipalityCodes() []string {
+	places, err := progress.LoadPlaces()
+	if err != nil {
+		panic(err) // the lists are embedded and checked by progress's tests
+	}
+	codes := make([]string, len(places.Municipalities))
+	for i, m := range places.Municipalities {
+		codes[i] = m.Code
+	}
+	return codes
 }

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yrkesresan/lrs/lrs/validate"
+	"github.com/yrkesresan/lrs/progress"
 )
 
 // xapiStatement is the shape the generator promises; decoding rejects any other property.
@@ -357,4 +361,30 @@ func BenchmarkAppendBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "statements/s")
 	b.SetBytes(int64(len(buf)))
+}
+
+// TestGeneratorMunicipalities: with municipalities, each learner's statements carry the same one
+// of the 290 codes in the progress extension, and are valid statements.
+func TestGeneratorMunicipalities(t *testing.T) {
+	g := NewGenerator(1000, 50, 3)
+	g.municipalities = municipalityCodes()
+	if len(g.municipalities) != 290 {
+		t.Fatalf("%d municipality codes", len(g.municipalities))
+	}
+	var sts []map[string]any
+	if err := json.Unmarshal(g.AppendBatch(nil, 500), &sts); err != nil {
+		t.Fatal(err)
+	}
+	byLearner := map[string]string{}
+	for i, st := range sts {
+		if err := validate.Statement(st, "1.0.3"); err != nil {
+			t.Fatalf("statement %d: %v", i, err)
+		}
+		learner := st["actor"].(map[string]any)["account"].(map[string]any)["name"].(string)
+		code, _ := st["context"].(map[string]any)["extensions"].(map[string]any)[progress.DefaultMunicipalityExtension].(string)
+		if !slices.Contains(g.municipalities, code) || byLearner[learner] != "" && byLearner[learner] != code {
+			t.Fatalf("statement %d: learner %s has code %q (before: %q)", i, learner, code, byLearner[learner])
+		}
+		byLearner[learner] = code
+	}
 }

@@ -48,6 +48,9 @@ func newRunner(cfg Config) *runner {
 		r.batch = cfg.Batch
 	}
 	g := NewGenerator(cfg.Learners, cfg.Activities, cfg.Seed)
+	if cfg.Municipalities {
+		g.municipalities = municipalityCodes()
+	}
 	for w := range cfg.Concurrency {
 		r.gens = append(r.gens, g.withSeed(cfg.Seed^uint64(w)<<32)) // activities built once, shared
 	}
@@ -129,6 +132,10 @@ func (r *runner) payload(g *Generator, i int64, size int) payload {
 	case ModeStateGet:
 		agent, activity := g.StateKey(g.rng.IntN(r.cfg.Learners * r.cfg.Activities))
 		return payload{method: http.MethodGet, target: r.stateTarget(agent, activity)}
+	case ModeReport:
+		return payload{method: http.MethodGet, target: r.root() + "/api/reports?" + reportQueries[g.rng.IntN(len(reportQueries))]}
+	case ModeMetrics:
+		return payload{method: http.MethodGet, target: r.root() + "/metrics"}
 	case ModeQuery:
 		agent, verb := g.Query()
 		q := url.Values{"agent": {agent}, "verb": {verb}, "limit": {"10"}}
@@ -138,6 +145,27 @@ func (r *runner) payload(g *Generator, i int64, size int) payload {
 	default:
 		return payload{method: http.MethodPost, target: r.target, body: g.AppendBatch(make([]byte, 0, size*2048), size)}
 	}
+}
+
+// root is the server's URL: the xAPI URL without its /xapi.
+func (r *runner) root() string {
+	return strings.TrimSuffix(strings.TrimSuffix(r.cfg.URL, "/"), "/xapi")
+}
+
+// reportQueries are the reports ModeReport asks for, in proportion: most come from
+// municipalities and counties about their own area, fewer from SKR about the nation (the
+// credentials' organisation decides the scope; these filters stay inside a national one's).
+var reportQueries = []string{
+	"municipality=0180&group_by=phase",
+	"municipality=1480&group_by=activity",
+	"municipality=0114&group_by=phase,month&from=2025-01",
+	"county=01&group_by=municipality,phase",
+	"county=14&group_by=municipality",
+	"county=12&group_by=phase,month",
+	"group_by=county,phase",
+	"group_by=phase",
+	"journey=barn-och-unga&group_by=municipality,phase",
+	"group_by=county,phase&format=csv",
 }
 
 // stateTarget is the URL of a learner's bookmark in an activity.
@@ -188,7 +216,7 @@ func (r *runner) read(resp *http.Response, size int) (ok bool, n int, detail str
 	case resp.StatusCode/100 != 2:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxDetailLen+1))
 		return false, 0, string(b)
-	case r.cfg.Mode == ModeStatePut || r.cfg.Mode == ModeStateGet:
+	case r.cfg.Mode == ModeStatePut || r.cfg.Mode == ModeStateGet || r.cfg.Mode == ModeReport || r.cfg.Mode == ModeMetrics:
 		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 			return false, 0, "reading response: " + err.Error()
 		}

@@ -15,11 +15,15 @@ const (
 	ScopeProfile            Scope = "profile"
 	ScopeAllRead            Scope = "all/read"
 	ScopeAll                Scope = "all"
+	// ScopeProgressRead is not xAPI's: it reads Yrkesresan's progress reports (package progress)
+	// for the client's organisation, and nothing of the xAPI resources.
+	ScopeProgressRead Scope = "progress/read"
 )
 
 var knownScopes = map[Scope]bool{
 	ScopeStatementsWrite: true, ScopeStatementsRead: true, ScopeStatementsReadMine: true,
 	ScopeState: true, ScopeDefine: true, ScopeProfile: true, ScopeAllRead: true, ScopeAll: true,
+	ScopeProgressRead: true,
 }
 
 // ParseScope checks that s names a known scope.

@@ -15,6 +15,8 @@ type Service struct {
 	maxLimit int
 	log      *slog.Logger
 
+	observer Observer // nil when none
+
 	activities activityCache  // canonical activity definitions merged lately (activities.go)
 	docLocks   *documentLocks // writers of one document take turns
 
@@ -30,6 +32,31 @@ type Options struct {
 	Now      func() time.Time // the clock (default time.Now)
 	// Log receives failures that do not fail a request (default slog.Default()).
 	Log *slog.Logger
+	// Observer, if set, checks every statement before it is stored and learns of the statements
+	// of every write (package progress attributes and rolls them up).
+	Observer Observer
+}
+
+// Observer follows statement writes.
+type Observer interface {
+	// Attribute runs with the validation of each statement, before anything of the request is
+	// stored; an error refuses the whole request (a *validate.Error or one wrapping ErrBadRequest
+	// is a 400 that names the statement).
+	Attribute(ctx context.Context, st map[string]any, client Client) error
+	// Applied runs once the statements of a request are stored, with every statement of the
+	// request as stored, including those an equivalent statement had stored before: a client
+	// that retries after a failure so reaches an observer that missed the first attempt. An error
+	// fails the request (the statements stay stored), so Applied must be idempotent per
+	// statement id.
+	Applied(ctx context.Context, sts []StoredStatement, client Client) error
+}
+
+// StoredStatement is a statement as the LRS stored it.
+type StoredStatement struct {
+	ID        string
+	Stored    time.Time
+	Statement map[string]any // with what the LRS set (id, stored, authority, ...); do not modify
+	New       bool           // stored by this write, not by an earlier one
 }
 
 // NewService returns a Service over store.
@@ -48,6 +75,7 @@ func NewService(store Store, opts Options) *Service {
 		now:      opts.Now,
 		maxLimit: opts.MaxLimit,
 		log:      opts.Log,
+		observer: opts.Observer,
 		docLocks: newDocumentLocks(),
 		inflight: make(map[uint64]time.Time),
 	}

@@ -98,6 +98,9 @@ type Client struct {
 	Scopes     []Scope
 	Created    time.Time
 	Revoked    bool
+	// Org is the organisation the credentials were issued to, opaque to the core: package
+	// progress gives it meaning ("national", a county code, a municipality code). "" for none.
+	Org string
 }
 
 // ClientStore persists API clients.
@@ -174,6 +177,128 @@ type BlobStore interface {
 	DeleteBlob(ctx context.Context, sum string) error
 }
 
+// ValidBlobSum reports whether sum is what blobs are named by: a lower-case hex SHA-256.
+func ValidBlobSum(sum string) bool {
+	if len(sum) != 64 {
+		return false
+	}
+	for _, c := range sum {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Record is a small versioned record of a kind, such as the progress state of one learner.
+type Record struct {
+	Kind    string
+	Key     string
+	Data    []byte // opaque to the store
+	Version int64  // set by the store: 1 on creation, one more on each write
+}
+
+// CounterDims is how many dimensions a counter has besides its series.
+const CounterDims = 5
+
+// CounterKey names a counter: a series and its dimension values (unused dimensions are "").
+type CounterKey struct {
+	Series string
+	Dims   [CounterDims]string
+}
+
+// Counter is a counter and its value.
+type Counter struct {
+	Key   CounterKey
+	Value int64
+}
+
+// CounterDelta adds N (possibly negative) to a counter; a counter never written is 0.
+type CounterDelta struct {
+	Key CounterKey
+	N   int64
+}
+
+// RecordWrite replaces a record, and carries the counter changes that replacing it implies.
+type RecordWrite struct {
+	Record Record // Kind, Key and Data; Version is ignored
+	// Prev is the version the write replaces; 0 means the record must not exist yet.
+	Prev int64
+	// Deltas are applied to the counters exactly once if and only if the record is written.
+	Deltas []CounterDelta
+}
+
+// DimFilter selects values of one counter dimension. The zero value selects every value.
+type DimFilter struct {
+	In       []string // if not nil, only these values
+	From, To string   // if not empty, only values ≥ From, ≤ To (byte-wise)
+}
+
+// CounterFilter selects counters: those of Series whose every dimension passes its filter.
+type CounterFilter struct {
+	Series []string // if not nil, only these series
+	Dims   [CounterDims]DimFilter
+}
+
+// TallyStore keeps records whose writes move counters, so that derived counts (the progress
+// roll-ups) stay exactly in step with the records they are derived from, without multi-document
+// transactions. A backend that cannot write a record and its counters atomically keeps the deltas
+// with the record as pending (an outbox), applies them idempotently, then clears them; it must
+// apply pending deltas left by a failed write before Records returns that record or
+// SettleRecords returns.
+type TallyStore interface {
+	// Records returns the records of kind with the given keys, in any order; keys not stored are
+	// left out.
+	Records(ctx context.Context, kind string, keys []string) ([]Record, error)
+	// ScanRecords returns up to limit records of kind whose keys are > after, in key order.
+	ScanRecords(ctx context.Context, kind, after string, limit int) ([]Record, error)
+	// WriteRecords performs each write whose record still has version Prev (each on its own: a
+	// stale write does not stop the others) and returns, in order, whether each was written. The
+	// deltas of the written ones are applied exactly once; the counters reflect them on return.
+	// A write repeating a key is an error wrapping ErrBadRequest, and writes nothing.
+	WriteRecords(ctx context.Context, ws []RecordWrite) ([]bool, error)
+	// Counters returns the counters selected by f, in any order. Counters whose value is 0 may be
+	// left out.
+	Counters(ctx context.Context, f CounterFilter) ([]Counter, error)
+	// ResetTallies deletes every record of kind and every counter: the start of a rebuild.
+	ResetTallies(ctx context.Context, kind string) error
+	// SettleRecords applies the pending deltas of writes that failed half-way (no-op for a
+	// backend that writes records and counters atomically).
+	SettleRecords(ctx context.Context) error
+}
+
+// DocumentPage is one page of ScanDocuments. Cursor is empty on the last page.
+type DocumentPage struct {
+	Documents []Document
+	Cursor    string
+}
+
+// Counts is how many records of each kind a store holds.
+type Counts struct {
+	Statements int64 // voided ones included
+	Documents  int64 // every kind
+	Blobs      int64
+	Clients    int64
+}
+
+// ScanStore reads back everything a store holds, page by page, so that a whole store can be copied
+// into another (lrs migrate). Each scan has a fixed order, so paging through a store that nothing
+// writes to visits every record exactly once.
+type ScanStore interface {
+	// ScanStatements returns up to limit stored records, voided ones included, after the position
+	// cursor ("" to start; otherwise a Cursor this method returned). Keys are left empty. The
+	// order is the store's, but records with the same Stored come in the order they were stored,
+	// so that inserting them in scan order elsewhere keeps the order of query results. The
+	// page's Cursor is empty when no record follows.
+	ScanStatements(ctx context.Context, cursor string, limit int) (StatementPage, error)
+	// ScanDocuments returns up to limit documents of every kind after cursor, like ScanStatements.
+	ScanDocuments(ctx context.Context, cursor string, limit int) (DocumentPage, error)
+	// ScanBlobs returns up to limit sums of stored blobs, in ascending order, greater than after.
+	ScanBlobs(ctx context.Context, after string, limit int) ([]string, error)
+	// Count counts the records of each kind.
+	Count(ctx context.Context) (Counts, error)
+}
+
 // Store is everything the LRS persists. One implementation per backend; all of them pass the
 // shared behaviour suite in lrs/storetest.
 type Store interface {
@@ -181,6 +306,8 @@ type Store interface {
 	DocumentStore
 	BlobStore
 	ClientStore
+	ScanStore
+	TallyStore
 	// Ping reports whether the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -21,6 +21,7 @@ type WriteRequest struct {
 	Version     string           // negotiated xAPI version of the request
 	Authority   map[string]any   // the agent the credentials stand for
 	StatementID string           // PUT: the statementId parameter; empty for POST
+	Client      Client           // the credentials the request came with
 	// Define: the client has the define scope, so its activity definitions update the LRS's
 	// canonical ones.
 	Define bool
@@ -33,7 +34,7 @@ type WriteRequest struct {
 // request order. Statements already stored with an equivalent statement are accepted unchanged;
 // a different statement under a stored id is a conflict (xAPI Communication 2.1.1, 2.1.2).
 func (s *Service) WriteStatements(ctx context.Context, req WriteRequest) ([]string, error) {
-	ids, err := s.prepare(req)
+	ids, err := s.prepare(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -43,9 +44,14 @@ func (s *Service) WriteStatements(ctx context.Context, req WriteRequest) ([]stri
 	// A concurrent writer can store one of our ids between check and insert; the store then
 	// refuses the whole batch and the check runs again against what it wrote.
 	for attempt := 1; ; attempt++ {
-		err := s.writeOnce(ctx, req, ids)
+		stored, err := s.writeOnce(ctx, req, ids)
 		switch {
 		case err == nil:
+			if s.observer != nil {
+				if err := s.observer.Applied(ctx, stored, req.Client); err != nil {
+					return nil, fmt.Errorf("the statements are stored but not yet counted; send them again: %w", err)
+				}
+			}
 			// The statements are stored and acknowledged: a definition that cannot be recorded is
 			// logged, not failed, and is merged when sent again.
 			if err := s.recordActivities(ctx, req.Statements, req.Define); err != nil {
@@ -68,7 +74,7 @@ const maxWriteAttempts = 3
 
 // prepare validates every statement, matches the attachment data with the attachments, and
 // settles each statement's id.
-func (s *Service) prepare(req WriteRequest) ([]string, error) {
+func (s *Service) prepare(ctx context.Context, req WriteRequest) ([]string, error) {
 	if len(req.Statements) == 0 {
 		return nil, fmt.Errorf("%w: no statements in the request", ErrBadRequest)
 	}
@@ -84,6 +90,11 @@ func (s *Service) prepare(req WriteRequest) ([]string, error) {
 		}
 		if err := checkAttachments(st, req.Attachments, used); err != nil {
 			return nil, invalid(i, err)
+		}
+		if s.observer != nil {
+			if err := s.observer.Attribute(ctx, st, req.Client); err != nil {
+				return nil, invalid(i, err)
+			}
 		}
 		id, err := statementID(st, req.StatementID)
 		if err != nil {
@@ -138,35 +149,37 @@ func statementID(st map[string]any, putID string) (string, error) {
 	return putID, nil
 }
 
-// writeOnce checks the batch against the store and inserts what is new.
-func (s *Service) writeOnce(ctx context.Context, req WriteRequest, ids []string) error {
+// writeOnce checks the batch against the store, inserts what is new, and returns every
+// statement of the request as stored.
+func (s *Service) writeOnce(ctx context.Context, req WriteRequest, ids []string) ([]StoredStatement, error) {
 	known, err := s.knownStatements(ctx, req.Statements, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stored, done := s.beginWrite()
 	defer done()
 	b := batch{known: known, version: req.Version, authority: req.Authority, stored: stored}
+	out := make([]StoredStatement, len(ids))
 	for i, st := range req.Statements {
-		if err := b.add(ids[i], st); err != nil {
-			return err
+		if out[i], err = b.add(ids[i], st); err != nil {
+			return nil, err
 		}
 	}
 	if err := b.checkVoids(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(b.recs) == 0 {
-		return nil
+		return out, nil
 	}
 	b.inheritKeys()
 	err = s.store.InsertStatements(ctx, b.recs)
 	switch {
 	case errors.Is(err, ErrConflict):
-		return errRaced
+		return nil, errRaced
 	case err != nil:
-		return fmt.Errorf("store statements: %w", err)
+		return nil, fmt.Errorf("store statements: %w", err)
 	}
-	return nil
+	return out, nil
 }
 
 // knownStatements loads the stored statements the batch refers to: its own ids (for conflict
@@ -240,13 +253,14 @@ type batch struct {
 	refs  []string       // StatementRef target of each record, or ""
 }
 
-// add turns one statement into a record, unless an equivalent one is already stored.
-func (b *batch) add(id string, st map[string]any) error {
+// add turns one statement into a record, unless an equivalent one is already stored, and
+// returns the statement as stored.
+func (b *batch) add(id string, st map[string]any) (StoredStatement, error) {
 	if prev, ok := b.known[id]; ok {
 		if !Equivalent(prev.st, st) {
-			return fmt.Errorf("%w: statement %s is already stored with different content", ErrConflict, id)
+			return StoredStatement{}, fmt.Errorf("%w: statement %s is already stored with different content", ErrConflict, id)
 		}
-		return nil
+		return StoredStatement{ID: id, Stored: prev.rec.Stored, Statement: prev.st}, nil
 	}
 	// A copy (complete copies what it changes below the top): the request's statement must stay
 	// as sent in case the write is retried.
@@ -254,7 +268,7 @@ func (b *batch) add(id string, st map[string]any) error {
 	complete(st, id, b.stored, b.authority, b.version)
 	body, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("encode statement %s: %w", id, err)
+		return StoredStatement{}, fmt.Errorf("encode statement %s: %w", id, err)
 	}
 	rec := StatementRecord{ID: id, Stored: b.stored, Statement: body, Keys: Keys(st)}
 	if mapOf(st["verb"])["id"] == VerbVoided {
@@ -266,7 +280,7 @@ func (b *batch) add(id string, st map[string]any) error {
 	b.index[id] = len(b.recs)
 	b.recs = append(b.recs, rec)
 	b.refs = append(b.refs, refTarget(st))
-	return nil
+	return StoredStatement{ID: id, Stored: b.stored, Statement: st, New: true}, nil
 }
 
 // checkVoids refuses to void a voiding statement (Data 2.3.2: a voiding statement cannot itself be

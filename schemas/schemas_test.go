@@ -19,3 +19,13 @@ func TestStatement(t *testing.T) {
 		t.Fatal("Statement returns shared bytes")
 	}
 }
+
+func TestCatalog(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(Catalog(), &doc); err != nil {
+		t.Fatalf("catalog.json is not JSON: %v", err)
+	}
+	if doc["$schema"] != "http://json-schema.org/draft-07/schema#" {
+		t.Fatalf("$schema = %v, want draft-07", doc["$schema"])
+	}
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/yrkesresan/lrs/lrs"
 )
 
-const clientsUsage = `usage: lrs clients create [-name N] [-scopes s1,s2] | list | revoke KEY`
+const clientsUsage = `usage: lrs clients create [-name N] [-scopes s1,s2] [-org ORG] | list | revoke KEY`
 
 func clients(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -26,7 +26,12 @@ func clients(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	name := fs.String("name", "", "client name (create)")
 	scopes := fs.String("scopes", "statements/write,statements/read/mine,state,profile",
 		"comma-separated xAPI scopes (create)")
+	org := fs.String("org", "", "organisation the credentials are issued to: national, a county code (01) or a "+
+		"municipality code (0180); decides what its progress reports cover (create)")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := checkOrg(*org); err != nil {
 		return err
 	}
 	store, err := openStore(ctx, cfg)
@@ -36,7 +41,7 @@ func clients(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer store.Close()
 	switch args[0] {
 	case "create":
-		return clientsCreate(ctx, store, *name, *scopes, stdout)
+		return clientsCreate(ctx, store, *name, *scopes, strings.TrimSpace(*org), stdout)
 	case "list":
 		return clientsList(ctx, store, stdout)
 	case "revoke":
@@ -48,7 +53,7 @@ func clients(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return errors.New(clientsUsage)
 }
 
-func clientsCreate(ctx context.Context, store lrs.Store, name, scopeList string, stdout io.Writer) error {
+func clientsCreate(ctx context.Context, store lrs.Store, name, scopeList, org string, stdout io.Writer) error {
 	var scopes []lrs.Scope
 	for _, s := range strings.Split(scopeList, ",") {
 		sc, err := lrs.ParseScope(strings.TrimSpace(s))
@@ -57,7 +62,7 @@ func clientsCreate(ctx context.Context, store lrs.Store, name, scopeList string,
 		}
 		scopes = append(scopes, sc)
 	}
-	c, secret, err := createClient(ctx, store, name, scopes)
+	c, secret, err := createClient(ctx, store, name, scopes, org)
 	if err != nil {
 		return err
 	}
@@ -66,7 +71,7 @@ func clientsCreate(ctx context.Context, store lrs.Store, name, scopeList string,
 }
 
 // createClient makes a client with fresh random credentials and returns it and its secret.
-func createClient(ctx context.Context, store lrs.Store, name string, scopes []lrs.Scope) (lrs.Client, string, error) {
+func createClient(ctx context.Context, store lrs.Store, name string, scopes []lrs.Scope, org string) (lrs.Client, string, error) {
 	key, secret, err := lrs.NewCredentials()
 	if err != nil {
 		return lrs.Client{}, "", err
@@ -75,7 +80,7 @@ func createClient(ctx context.Context, store lrs.Store, name string, scopes []lr
 	if err != nil {
 		return lrs.Client{}, "", err
 	}
-	c := lrs.Client{Key: key, SecretHash: hash, Name: name, Scopes: scopes, Created: time.Now().UTC()}
+	c := lrs.Client{Key: key, SecretHash: hash, Name: name, Scopes: scopes, Created: time.Now().UTC(), Org: org}
 	if err := store.PutClient(ctx, c); err != nil {
 		return lrs.Client{}, "", fmt.Errorf("create client: %w", err)
 	}
@@ -88,7 +93,7 @@ func clientsList(ctx context.Context, store lrs.Store, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tNAME\tSCOPES\tCREATED\tSTATUS")
+	fmt.Fprintln(tw, "KEY\tNAME\tSCOPES\tORG\tCREATED\tSTATUS")
 	for _, c := range all {
 		status := "active"
 		if c.Revoked {
@@ -98,7 +103,7 @@ func clientsList(ctx context.Context, store lrs.Store, stdout io.Writer) error {
 		for i, s := range c.Scopes {
 			scopes[i] = string(s)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Key, c.Name, strings.Join(scopes, ","), c.Created.Format(time.RFC3339), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Key, c.Name, strings.Join(scopes, ","), c.Org, c.Created.Format(time.RFC3339), status)
 	}
 	return tw.Flush()
 }

@@ -73,7 +73,7 @@ func (s *Store) path(sum string) string {
 
 // PutBlob implements lrs.BlobStore.
 func (s *Store) PutBlob(ctx context.Context, sum string, r io.Reader) error {
-	if !validSum(sum) {
+	if !lrs.ValidBlobSum(sum) { // which also keeps names from escaping the directory
 		return fmt.Errorf("%w: blob name %q is not a lower-case hex SHA-256", lrs.ErrBadRequest, sum)
 	}
 	final := s.path(sum)
@@ -116,7 +116,7 @@ func (s *Store) fill(ctx context.Context, f *os.File, sum string, r io.Reader) e
 
 // Blob implements lrs.BlobStore.
 func (s *Store) Blob(_ context.Context, sum string) (io.ReadCloser, error) {
-	if !validSum(sum) {
+	if !lrs.ValidBlobSum(sum) {
 		return nil, fmt.Errorf("blob %q: %w", sum, lrs.ErrNotFound)
 	}
 	f, err := os.Open(s.path(sum))
@@ -131,7 +131,7 @@ func (s *Store) Blob(_ context.Context, sum string) (io.ReadCloser, error) {
 
 // DeleteBlob implements lrs.BlobStore.
 func (s *Store) DeleteBlob(_ context.Context, sum string) error {
-	if !validSum(sum) {
+	if !lrs.ValidBlobSum(sum) {
 		return nil
 	}
 	err := os.Remove(s.path(sum))
@@ -141,17 +141,46 @@ func (s *Store) DeleteBlob(_ context.Context, sum string) error {
 	return nil
 }
 
-// validSum also keeps names from escaping the directory.
-func validSum(sum string) bool {
-	if len(sum) != sha256.Size*2 {
-		return false
+// ScanBlobs implements lrs.ScanStore: the sums greater than after, in ascending order, read from
+// the directory listings (sorted by name, and a subdirectory is its sums' first two digits).
+func (s *Store) ScanBlobs(_ context.Context, after string, limit int) ([]string, error) {
+	var sums []string
+	err := s.walk(after, func(sum string) bool {
+		sums = append(sums, sum)
+		return len(sums) < limit
+	})
+	return sums, err
+}
+
+// CountBlobs counts the stored blobs.
+func (s *Store) CountBlobs(_ context.Context) (int64, error) {
+	var n int64
+	err := s.walk("", func(string) bool { n++; return true })
+	return n, err
+}
+
+// walk calls fn with each stored sum greater than after, in ascending order, until fn returns
+// false. Anything else in the directory (the tmp directory, stray files) is skipped.
+func (s *Store) walk(after string, fn func(sum string) bool) error {
+	dirs, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("list blobs: %w", err)
 	}
-	for _, c := range sum {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+	for _, d := range dirs {
+		if !d.IsDir() || len(d.Name()) != 2 || d.Name() < after[:min(2, len(after))] {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(s.dir, d.Name()))
+		if err != nil {
+			return fmt.Errorf("list blobs: %w", err)
+		}
+		for _, f := range files {
+			if sum := f.Name(); sum > after && lrs.ValidBlobSum(sum) && sum[:2] == d.Name() && !fn(sum) {
+				return nil
+			}
 		}
 	}
-	return true
+	return nil
 }
 
 // syncDir makes a rename in dir durable.

@@ -26,6 +26,9 @@ type Config struct {
 	// DefaultVersion is the X-Experience-API-Version stated on the error answering a request that
 	// named no (or no supported) version: lrs.Version200 (default) or lrs.Version103.
 	DefaultVersion string
+	// Middleware runs first on every routed request (metrics); a failed request's error is in
+	// the gin.Context's Errors.
+	Middleware []gin.HandlerFunc
 }
 
 // XAPIPath is where the xAPI resources are mounted, below the base URL's path.
@@ -79,6 +82,7 @@ func (a *API) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
+	e.Use(a.cfg.Middleware...)
 	e.Use(a.requestLog, a.recover, a.cors, a.consistentThrough, a.limitBody)
 	e.NoRoute(a.unrouted(errNoRoute))
 	e.NoMethod(a.unrouted(errNoMethod))

@@ -57,6 +57,7 @@ func status(err error) int {
 // fail replies with the error. Server errors are logged with their detail and answered with a
 // generic message: internals are not the client's business.
 func (a *API) fail(c *gin.Context, err error) {
+	_ = c.Error(err) // for the middleware (metrics)
 	code := status(err)
 	body := errorBody{Status: code, Error: err.Error()}
 	var inv *lrs.InvalidStatementError

@@ -8,17 +8,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yrkesresan/lrs/lrs"
 	"github.com/yrkesresan/lrs/lrs/httpapi"
-	"github.com/yrkesresan/lrs/lrs/sqlite"
 )
 
-// testEnv is a real LRS over real HTTP on a fresh SQLite store.
+// testEnv is a real LRS over real HTTP on a fresh store (see openTestStore).
 type testEnv struct {
 	t     testing.TB
 	srv   *httptest.Server
@@ -37,12 +35,7 @@ var clientScopes = map[string][]lrs.Scope{
 
 func newEnv(t testing.TB, cfg httpapi.Config) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "lrs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openTestStore(t)
 	e := &testEnv{t: t, store: store, creds: map[string][2]string{}}
 	for name, scopes := range clientScopes {
 		e.addClient(t, name, scopes...)

@@ -71,6 +71,7 @@ func (a *API) writeRequest(c *gin.Context, body statementsBody, putID string) lr
 		Version:     versionOf(c),
 		Authority:   clientOf(c).Authority(a.cfg.BaseURL),
 		StatementID: putID,
+		Client:      clientOf(c),
 		Define:      clientOf(c).Allows(lrs.ScopeDefine),
 		Attachments: body.attachments,
 	}

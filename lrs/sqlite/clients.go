@@ -11,7 +11,7 @@ import (
 	"github.com/yrkesresan/lrs/lrs"
 )
 
-const clientColumns = `key, secret_hash, name, scopes, created, revoked`
+const clientColumns = `key, secret_hash, name, scopes, created, revoked, org`
 
 // PutClient creates the client, or replaces the one with the same Key.
 func (s *Store) PutClient(ctx context.Context, c lrs.Client) error {
@@ -19,8 +19,8 @@ func (s *Store) PutClient(ctx context.Context, c lrs.Client) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: put client: %w", err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT OR REPLACE INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.Key, c.SecretHash, c.Name, string(scopes), c.Created.UnixNano(), c.Revoked)
+	_, err = s.w.ExecContext(ctx, `INSERT OR REPLACE INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.Key, c.SecretHash, c.Name, string(scopes), c.Created.UnixNano(), c.Revoked, c.Org)
 	if err != nil {
 		return wrap("put client", err)
 	}
@@ -64,7 +64,7 @@ func scanClient(row interface{ Scan(...any) error }) (lrs.Client, error) {
 	var c lrs.Client
 	var scopes []byte
 	var created int64
-	if err := row.Scan(&c.Key, &c.SecretHash, &c.Name, &scopes, &created, &c.Revoked); err != nil {
+	if err := row.Scan(&c.Key, &c.SecretHash, &c.Name, &scopes, &created, &c.Revoked, &c.Org); err != nil {
 		return lrs.Client{}, err
 	}
 	if err := json.Unmarshal(scopes, &c.Scopes); err != nil {

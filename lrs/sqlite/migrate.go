@@ -55,6 +55,27 @@ var migrations = []string{
 		updated      INTEGER NOT NULL
 	);
 	CREATE UNIQUE INDEX documents_key ON documents (kind, activity, agent, registration, id);`,
+	// 3: the organisation of API clients; records and counters (lrs.TallyStore). A record is a
+	// rowid table row, so its data stays out of the key index; counters are keyed by series and
+	// dimensions in order, so filters on the leading dimensions seek.
+	`ALTER TABLE clients ADD COLUMN org TEXT NOT NULL DEFAULT '';
+	CREATE TABLE records (
+		kind    TEXT    NOT NULL,
+		key     TEXT    NOT NULL,
+		version INTEGER NOT NULL,
+		data    BLOB    NOT NULL
+	);
+	CREATE UNIQUE INDEX records_key ON records (kind, key);
+	CREATE TABLE counters (
+		series TEXT    NOT NULL,
+		d0     TEXT    NOT NULL,
+		d1     TEXT    NOT NULL,
+		d2     TEXT    NOT NULL,
+		d3     TEXT    NOT NULL,
+		d4     TEXT    NOT NULL,
+		value  INTEGER NOT NULL,
+		PRIMARY KEY (series, d0, d1, d2, d3, d4)
+	) WITHOUT ROWID;`,
 }
 
 // migrate applies the migrations the database lacks, each in its own transaction, and records

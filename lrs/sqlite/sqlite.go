@@ -19,6 +19,8 @@
 //   - clients: API clients.
 //   - documents: State, Activity Profile and Agent Profile documents and canonical activity
 //     definitions, keyed by every field of lrs.DocumentKey.
+//   - records, counters: lrs.TallyStore (tally.go); a record write and its counter deltas
+//     commit together.
 //
 // Blobs are files in the "blobs" directory beside the database file (package fileblob).
 //
@@ -50,7 +52,10 @@ type Store struct {
 	w       *sql.DB // the single writer connection
 	r       *sql.DB // read-only connections
 	writes  writes
+	tallies tallyWrites
 	termIDs termCache
+
+	recordGroup recordGroup // WriteRecords calls waiting for the next transaction
 
 	mu    sync.Mutex
 	reads map[string]*sql.Stmt // statements on r by SQL text, prepared on first use
@@ -110,6 +115,9 @@ func (s *Store) init(ctx context.Context) error {
 	if s.writes, err = prepareWrites(ctx, s.w); err != nil {
 		return err
 	}
+	if s.tallies, err = prepareTallyWrites(ctx, s.w); err != nil {
+		return err
+	}
 	return s.r.PingContext(ctx)
 }
 
@@ -144,7 +152,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database; the last connection to close checkpoints the WAL into the file.
 func (s *Store) Close() error {
-	errs := []error{s.writes.close()}
+	errs := []error{s.writes.close(), s.tallies.close()}
 	s.mu.Lock()
 	for _, st := range s.reads {
 		errs = append(errs, st.Close())

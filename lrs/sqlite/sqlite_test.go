@@ -122,7 +122,7 @@ func TestLockedIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(`INSERT INTO clients VALUES ('x', '', '', '[]', 0, 0)`); err != nil {
+	if _, err := tx.Exec(`INSERT INTO clients (key, secret_hash, name, scopes, created, revoked) VALUES ('x', '', '', '[]', 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
 

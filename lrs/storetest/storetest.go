@@ -79,6 +79,8 @@ func suite() []testCase {
 	tests = append(tests, voidingChainCases()...)
 	tests = append(tests, documentCases()...)
 	tests = append(tests, blobCases()...)
+	tests = append(tests, scanCases()...)
+	tests = append(tests, tallyCases()...)
 	return append(tests, pagingCases()...)
 }
 
@@ -842,7 +844,8 @@ func putClient(t *testing.T, s lrs.Store, c lrs.Client) {
 func checkClient(t *testing.T, got, want lrs.Client) {
 	t.Helper()
 	if got.Key != want.Key || got.SecretHash != want.SecretHash || got.Name != want.Name ||
-		!slices.Equal(got.Scopes, want.Scopes) || !got.Created.Equal(want.Created) || got.Revoked != want.Revoked {
+		!slices.Equal(got.Scopes, want.Scopes) || !got.Created.Equal(want.Created) || got.Revoked != want.Revoked ||
+		got.Org != want.Org {
 		t.Errorf("client\ngot  %+v\nwant %+v", got, want)
 	}
 }
@@ -850,7 +853,7 @@ func checkClient(t *testing.T, got, want lrs.Client) {
 func testClientPutGet(t *testing.T, s lrs.Store) {
 	c1 := client("k1", at(1), lrs.ScopeStatementsWrite, lrs.ScopeStatementsReadMine)
 	c2 := client("k2", at(2))
-	c2.Revoked = true
+	c2.Revoked, c2.Org = true, "0180"
 	putClient(t, s, c1)
 	putClient(t, s, c2)
 	checkClient(t, getClient(t, s, "k1"), c1)
@@ -860,7 +863,7 @@ func testClientPutGet(t *testing.T, s lrs.Store) {
 func testClientReplace(t *testing.T, s lrs.Store) {
 	putClient(t, s, client("k1", at(1), lrs.ScopeAll))
 	c := client("k1", at(5), lrs.ScopeStatementsRead, lrs.ScopeState)
-	c.SecretHash, c.Name, c.Revoked = "new-hash", "Renamed", true
+	c.SecretHash, c.Name, c.Revoked, c.Org = "new-hash", "Renamed", true, "national"
 	putClient(t, s, c)
 	checkClient(t, getClient(t, s, "k1"), c)
 	list, err := s.Clients(t.Context())
