@@ -169,7 +169,7 @@ func badRequest(msg string) error { return fmt.Errorf("%w: %s", lrs.ErrBadReques
 // Basic challenge: a browser would answer it with the header, which this syntax does not use,
 // and a page on another site could make it prompt the user for the LRS's credentials.
 func (a *API) refuse(w http.ResponseWriter, r *http.Request, version string, err error) {
-	code := status(err)
+	code := Status(err)
 	a.log.InfoContext(r.Context(), "alternate request refused", "status", code, "err", err)
 	allowOrigin(w.Header(), r.Header.Get("Origin")) // browsers are this syntax's main users
 	w.Header().Set("X-Experience-API-Version", version)

@@ -84,8 +84,8 @@ func (a *API) routes() *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.Use(a.cfg.Middleware...)
 	e.Use(a.requestLog, a.recover, a.cors, a.consistentThrough, a.limitBody)
-	e.NoRoute(a.unrouted(errNoRoute))
-	e.NoMethod(a.unrouted(errNoMethod))
+	e.NoRoute(a.unrouted(ErrNoRoute))
+	e.NoMethod(a.unrouted(ErrNoMethod))
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)

@@ -11,10 +11,12 @@ import (
 	"github.com/yrkesresan/lrs/lrs/validate"
 )
 
+// Errors of request handling, shared with the other HTTP interfaces of the binary (SCORM,
+// progress) so that every interface maps errors to statuses by the one rule in Status.
 var (
-	errNoRoute  = errors.New("no such resource")
-	errNoMethod = errors.New("method not allowed on this resource")
-	errTooLarge = errors.New("request body too large")
+	ErrNoRoute  = errors.New("no such resource")
+	ErrNoMethod = errors.New("method not allowed on this resource")
+	ErrTooLarge = errors.New("request body too large")
 	errTimeout  = errors.New("request body not received in time")
 )
 
@@ -27,16 +29,17 @@ type errorBody struct {
 	Problems  []validate.Problem `json:"problems,omitempty"`
 }
 
-// status maps an error of the core or of request handling to its HTTP status, in one place.
-func status(err error) int {
+// Status maps an error of the core or of request handling to its HTTP status, in one place.
+func Status(err error) int {
+	var maxBytes *http.MaxBytesError
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, ErrTooLarge), errors.As(err, &maxBytes):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errTimeout):
 		return http.StatusRequestTimeout
-	case errors.Is(err, errNoRoute), errors.Is(err, lrs.ErrNotFound):
+	case errors.Is(err, ErrNoRoute), errors.Is(err, lrs.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, errNoMethod):
+	case errors.Is(err, ErrNoMethod):
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, lrs.ErrBadRequest):
 		return http.StatusBadRequest
@@ -58,7 +61,7 @@ func status(err error) int {
 // generic message: internals are not the client's business.
 func (a *API) fail(c *gin.Context, err error) {
 	_ = c.Error(err) // for the middleware (metrics)
-	code := status(err)
+	code := Status(err)
 	body := errorBody{Status: code, Error: err.Error()}
 	var inv *lrs.InvalidStatementError
 	if errors.As(err, &inv) {

@@ -85,8 +85,8 @@ func TestReadMixed(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || status(err) != c.status || !strings.Contains(err.Error(), c.msg) {
-				t.Fatalf("error %v (status %d), want %d saying %q", err, status(err), c.status, c.msg)
+			if err == nil || Status(err) != c.status || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("error %v (status %d), want %d saying %q", err, Status(err), c.status, c.msg)
 			}
 		})
 	}
@@ -120,7 +120,7 @@ func FuzzReadMixed(f *testing.F) {
 		const limit = 1 << 16
 		sts, data, err := readMixed(bytes.NewReader(in), map[string]string{"boundary": boundary}, limit)
 		if err != nil {
-			if s := status(err); s != http.StatusBadRequest && s != http.StatusRequestEntityTooLarge {
+			if s := Status(err); s != http.StatusBadRequest && s != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d for %v", s, err)
 			}
 			return

@@ -152,7 +152,7 @@ func bodyError(err error) error {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, tooLarge.Limit)
+		return fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, tooLarge.Limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return errTimeout
 	}

@@ -5,13 +5,11 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/yrkesresan/lrs/lrs"
+	xapihttp "github.com/yrkesresan/lrs/lrs/httpapi"
 	"github.com/yrkesresan/lrs/progress"
 )
 
@@ -80,7 +79,7 @@ func (a *API) routes() *gin.Engine {
 	return e
 }
 
-var errNoMethod = errors.New("method not allowed on this resource")
+var errNoMethod = xapihttp.ErrNoMethod
 
 const keyClient = "client"
 
@@ -343,7 +342,7 @@ func (a *API) body(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
-var errTooLarge = errors.New("request body too large")
+var errTooLarge = xapihttp.ErrTooLarge
 
 func mediaType(c *gin.Context) string { return lrs.MediaType(c.GetHeader("Content-Type")) }
 
@@ -383,33 +382,10 @@ type errorBody struct {
 	Problems any    `json:"problems,omitempty"`
 }
 
-// status maps an error to its HTTP status, in one place.
-func status(err error) int {
-	switch {
-	case errors.Is(err, errTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, lrs.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, errNoMethod):
-		return http.StatusMethodNotAllowed
-	case errors.Is(err, lrs.ErrBadRequest):
-		return http.StatusBadRequest
-	case errors.Is(err, lrs.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, lrs.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, lrs.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, lrs.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // fail replies with the error; server errors are logged and answered without their detail.
 func (a *API) fail(c *gin.Context, err error) {
 	_ = c.Error(err)
-	code := status(err)
+	code := xapihttp.Status(err)
 	body := errorBody{Status: code, Error: err.Error()}
 	var ce *progress.CatalogError
 	var de *progress.DirectoryError

@@ -1,24 +1,23 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/gin-gonic/gin"
 	"github.com/yrkesresan/lrs/lrs"
+	xapihttp "github.com/yrkesresan/lrs/lrs/httpapi"
 	"github.com/yrkesresan/lrs/scorm"
 )
 
 var (
-	errNoRoute     = errors.New("no such resource")
-	errNoMethod    = errors.New("method not allowed on this resource")
+	errNoRoute     = xapihttp.ErrNoRoute
+	errNoMethod    = xapihttp.ErrNoMethod
 	errCredentials = fmt.Errorf("%w: HTTP Basic credentials are required", lrs.ErrUnauthorized)
 	errScope       = fmt.Errorf("%w: the SCORM admin API needs credentials with the all scope", lrs.ErrForbidden)
 	errMediaType   = errors.New("unsupported media type")
-	errTooLarge    = errors.New("request body too large")
+	errTooLarge    = xapihttp.ErrTooLarge
 )
 
 func errPanic(p any) error { return fmt.Errorf("panic: %v", p) }
@@ -32,30 +31,15 @@ type errorBody struct {
 	Invalid  []scorm.CMIProblem `json:"invalid,omitempty"`
 }
 
-// status maps an error to its HTTP status, in one place.
+// status is the xAPI interface's mapping (xapihttp.Status), plus the SCORM errors it does not know.
 func status(err error) int {
-	var maxBytes *http.MaxBytesError
 	switch {
-	case errors.Is(err, scorm.ErrTooLarge), errors.Is(err, errTooLarge), errors.As(err, &maxBytes):
+	case errors.Is(err, scorm.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errMediaType):
 		return http.StatusUnsupportedMediaType
-	case errors.Is(err, errNoRoute), errors.Is(err, lrs.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, errNoMethod):
-		return http.StatusMethodNotAllowed
-	case errors.Is(err, lrs.ErrBadRequest):
-		return http.StatusBadRequest
-	case errors.Is(err, lrs.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, lrs.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, lrs.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, lrs.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return xapihttp.Status(err)
 }
 
 // fail replies with the error as JSON. Server errors are logged with their detail and answered
